@@ -1,0 +1,275 @@
+// The Clusters view: account, then one node per chosen region, then that region's clusters. Names appear as soon
+// as ListClusters answers; each cluster's status fills in as its DescribeCluster lands. Nothing thrown while
+// loading escapes getChildren: failures become error nodes with a retry, and other regions load on regardless.
+import * as vscode from 'vscode';
+import type { AwsConnection, ConnectionState } from '../shared/awsConnection';
+import type { ScopedLogger } from '../shared/logger';
+import { loadCore, type Core } from '../shared/core';
+import { describeAwsError } from '../core/aws/errors';
+import { isCancellation } from '../core/util/abort';
+import { AccountNode, ClusterNode, LoadMoreNode, MessageNode, RegionNode, type ExplorerNode } from './nodes';
+
+type ClusterLoader = InstanceType<Core['ClusterLoader']>;
+
+/** What is loaded for one region; replaced on refresh (the previous one is aborted). */
+class RegionLoad {
+  readonly abort = new AbortController();
+  readonly names: string[] = [];
+  nextToken?: string;
+  pages = 0;
+  loadingMore = false;
+  firstPages?: Promise<void>;
+  error?: ReturnType<typeof describeAwsError>;
+  loadMoreNode?: LoadMoreNode;
+}
+
+export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<ExplorerNode | ExplorerNode[] | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly stateEmitter = new vscode.EventEmitter<ConnectionState | undefined>();
+  /** Fires with the connection state whenever the root is (re)loaded; undefined while loading. */
+  readonly onDidChangeState = this.stateEmitter.event;
+
+  private rootAbort = new AbortController();
+  private root?: Promise<ExplorerNode[]>;
+  private state?: ConnectionState;
+  private loader?: ClusterLoader;
+  private readonly loads = new Map<string, RegionLoad>();
+  /** Cluster nodes by id, reused across refreshes so the tree keeps selection and shows old data until new lands. */
+  private readonly clusterNodes = new Map<string, ClusterNode>();
+  private readonly pendingChanges = new Set<ExplorerNode>();
+  private flushTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly connection: AwsConnection,
+    private readonly log: ScopedLogger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get connectionState(): ConnectionState | undefined {
+    return this.state;
+  }
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    return node.type === 'cluster' ? node.toTreeItem(this.now()) : node.toTreeItem();
+  }
+
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    if (node.type === 'cluster' || node.type === 'loadMore') return node.parent;
+    if (node.type === 'message') return node.options.parent;
+    return undefined;
+  }
+
+  async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
+    try {
+      if (!node) return await this.rootChildren();
+      if (node.type === 'region') return await this.regionChildren(node);
+      return [];
+    } catch (error) {
+      // Last line of defence: anything unexpected becomes a node, never an exception in the view.
+      this.log.error(`Loading the Clusters view failed${node ? ` under ${node.type}` : ''}`, error);
+      const described = describeAwsError(error, { activity: 'Loading the Clusters view' });
+      return [MessageNode.forError(`error:${node?.type ?? 'root'}`, described, { command: 'eksConnector.refresh', title: 'Retry' })];
+    }
+  }
+
+  /** Reloads everything: identity, regions and clusters. */
+  refreshAll(): void {
+    this.rootAbort.abort();
+    this.rootAbort = new AbortController();
+    for (const load of this.loads.values()) load.abort.abort();
+    this.loads.clear();
+    this.root = undefined;
+    this.loader = undefined;
+    this.state = undefined;
+    this.stateEmitter.fire(undefined);
+    this.emitter.fire(undefined);
+  }
+
+  /** Reloads one region, keeping as many pages as were loaded. */
+  refreshRegion(node: RegionNode): void {
+    const previous = this.loads.get(node.id);
+    previous?.abort.abort();
+    this.loads.delete(node.id);
+    this.pendingPages.set(node.id, Math.max(1, previous?.pages ?? 1));
+    this.emitter.fire(node);
+  }
+
+  /** Reloads every region that has been loaded (the periodic refresh); the identity is kept. */
+  refreshLoadedRegions(): void {
+    for (const node of this.regionNodes()) if (this.loads.has(node.id)) this.refreshRegion(node);
+  }
+
+  /** Re-renders pending connected clusters so their activation countdown stays current (no network). */
+  tickCountdowns(): void {
+    for (const node of this.clusterNodes.values()) {
+      if (node.summary?.kind === 'connected' && node.summary.activationExpiry && node.summary.status !== 'ACTIVE') this.scheduleChange(node);
+    }
+  }
+
+  async loadMore(node: LoadMoreNode): Promise<void> {
+    const load = this.loads.get(node.parent.id);
+    // The guard against double clicks: one page request at a time per region.
+    if (!load || load.loadingMore || !load.nextToken) return;
+    load.loadingMore = true;
+    node.loading = true;
+    this.emitter.fire(node);
+    try {
+      await this.loadPage(node.parent, load);
+    } finally {
+      load.loadingMore = false;
+      node.loading = false;
+      this.emitter.fire(node.parent);
+    }
+  }
+
+  /** The cluster node with this id, if it is loaded (for commands invoked with an id, and tests). */
+  findCluster(region: string, name: string): ClusterNode | undefined {
+    for (const node of this.clusterNodes.values()) if (node.region === region && node.name === name) return node;
+    return undefined;
+  }
+
+  clusterLoader(): ClusterLoader {
+    this.loader ??= new (loadCore().ClusterLoader)(this.connection.session(), {
+      onThrottled: (region) => this.log.debug(`throttled in ${region}; retrying`),
+    });
+    return this.loader;
+  }
+
+  private readonly pendingPages = new Map<string, number>();
+
+  private regionNodes(): RegionNode[] {
+    const state = this.state;
+    if (state?.kind !== 'ready') return [];
+    return this.cachedRegionNodes;
+  }
+
+  private cachedRegionNodes: RegionNode[] = [];
+
+  private async rootChildren(): Promise<ExplorerNode[]> {
+    if (!this.root) {
+      const signal = this.rootAbort.signal;
+      this.root = this.connection.resolve(signal).then((state) => {
+        if (signal.aborted) return [];
+        this.state = state;
+        this.stateEmitter.fire(state);
+        if (state.kind !== 'ready') {
+          this.log.info(`Clusters view state: ${state.kind}`);
+          return [];
+        }
+        this.cachedRegionNodes = state.regions.map((r) => new RegionNode(state.identity.account, r));
+        const unknown = state.unknownRegions.map((u) => new MessageNode(`unknownRegion:${u.name}`, `Unknown region "${u.name}"`, {
+          severity: 'error',
+          description: u.suggestion ? `did you mean ${u.suggestion}?` : 'not an EKS region',
+          tooltip: `The setting **eksConnector.regions** lists "${u.name}", which is not a region where Amazon EKS is offered.${u.suggestion ? ` Did you mean \`${u.suggestion}\`?` : ''}\n\nClick to open the setting and correct it; the other regions load normally.`,
+          command: { command: 'workbench.action.openSettings', title: 'Open Setting', arguments: ['eksConnector.regions'] },
+        }));
+        return [new AccountNode(state.identity, state.profile), ...this.cachedRegionNodes, ...unknown];
+      });
+      this.root.catch(() => (this.root = undefined));
+    }
+    return this.root;
+  }
+
+  private async regionChildren(node: RegionNode): Promise<ExplorerNode[]> {
+    let load = this.loads.get(node.id);
+    if (!load) {
+      const created = new RegionLoad();
+      load = created;
+      this.loads.set(node.id, created);
+      const pages = this.pendingPages.get(node.id) ?? 1;
+      this.pendingPages.delete(node.id);
+      created.firstPages = (async () => {
+        for (let i = 0; i < pages && (i === 0 || created.nextToken); i++) await this.loadPage(node, created);
+      })();
+    }
+    await load.firstPages;
+    if (load.abort.signal.aborted) return [];
+    return this.childrenOf(node, load);
+  }
+
+  private childrenOf(node: RegionNode, load: RegionLoad): ExplorerNode[] {
+    if (load.error && load.names.length === 0) {
+      return [MessageNode.forError(`${node.id}:error`, load.error, { command: 'eksConnector.refreshRegion', title: 'Retry', arguments: [node] }, node)];
+    }
+    if (load.names.length === 0) {
+      return [new MessageNode(`${node.id}:empty`, `No clusters in ${node.region.id}`, {
+        severity: 'info',
+        tooltip: 'ListClusters (include=all) returned no EKS or connected clusters for this account and region.',
+        parent: node,
+      })];
+    }
+    const children: ExplorerNode[] = load.names.map((name) => this.clusterNodes.get(`${node.account}:${node.region.id}:${name}`)!);
+    if (load.error) {
+      children.push(MessageNode.forError(`${node.id}:pageError`, load.error, { command: 'eksConnector.refreshRegion', title: 'Retry', arguments: [node] }, node));
+    } else if (load.nextToken) {
+      load.loadMoreNode ??= new LoadMoreNode(node);
+      children.push(load.loadMoreNode);
+    }
+    return children;
+  }
+
+  /** Loads the next page of names, then describes them in the background. */
+  private async loadPage(node: RegionNode, load: RegionLoad): Promise<void> {
+    const region = node.region.id;
+    const signal = load.abort.signal;
+    const profile = this.connection.session().profile;
+    let page;
+    try {
+      page = await this.clusterLoader().listPage(region, load.nextToken, signal);
+    } catch (error) {
+      if (isCancellation(error) || signal.aborted) return;
+      load.error = describeAwsError(error, { activity: `Listing clusters in ${region}`, region, profile, action: 'eks:ListClusters' });
+      this.log.warn(`${load.error.summary}: ${load.error.reason}`);
+      return;
+    }
+    load.error = undefined;
+    load.pages++;
+    load.nextToken = page.nextToken;
+    const fresh: ClusterNode[] = [];
+    for (const name of page.names) {
+      if (load.names.includes(name)) continue;
+      load.names.push(name);
+      const id = `${node.account}:${region}:${name}`;
+      let cluster = this.clusterNodes.get(id);
+      if (!cluster) {
+        cluster = new ClusterNode(node.account, region, name, node);
+        this.clusterNodes.set(id, cluster);
+      }
+      fresh.push(cluster);
+    }
+    this.log.debug(`${region}: ${page.names.length} cluster names (page ${load.pages}${page.nextToken ? ', more available' : ''})`);
+    void this.clusterLoader().describeMany(region, fresh.map((c) => c.name), signal, (result) => {
+      const cluster = this.clusterNodes.get(`${node.account}:${region}:${result.name}`);
+      if (!cluster) return;
+      if (result.ok) {
+        cluster.summary = result.summary;
+        cluster.cluster = result.cluster;
+        cluster.error = undefined;
+      } else if (!isCancellation(result.error)) {
+        cluster.error = describeAwsError(result.error, { activity: `Describing cluster ${result.name} in ${region}`, region, profile, action: 'eks:DescribeCluster' });
+        this.log.warn(`${cluster.error.summary}: ${cluster.error.reason}`);
+      }
+      this.scheduleChange(cluster);
+    });
+  }
+
+  /** Coalesces per-cluster updates into one tree event every 50 ms. */
+  private scheduleChange(node: ExplorerNode): void {
+    this.pendingChanges.add(node);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const nodes = [...this.pendingChanges];
+      this.pendingChanges.clear();
+      if (nodes.length) this.emitter.fire(nodes);
+    }, 50);
+  }
+
+  dispose(): void {
+    this.rootAbort.abort();
+    for (const load of this.loads.values()) load.abort.abort();
+    clearTimeout(this.flushTimer);
+    this.emitter.dispose();
+    this.stateEmitter.dispose();
+  }
+}

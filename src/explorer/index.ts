@@ -1,0 +1,70 @@
+// Wires the Clusters view: tree, welcome-view state, periodic refresh while visible, commands.
+import * as vscode from 'vscode';
+import type { AwsConnection, ConnectionState } from '../shared/awsConnection';
+import type { Logger } from '../shared/logger';
+import { registerCommand } from '../shared/commands';
+import { affectsExplorer, readExplorerSettings } from '../shared/settings';
+import { formatDescribedError } from '../core/aws/errors';
+import { ClusterTreeProvider } from './clusterTreeProvider';
+import { ClusterDescriptionProvider, DESCRIPTION_SCHEME } from './clusterDescriptionProvider';
+import * as commands from './explorerCommands';
+import type { ExplorerNode } from './nodes';
+
+export const CLUSTERS_VIEW_ID = 'eksConnector.clusters';
+
+export function registerExplorer(context: vscode.ExtensionContext, logger: Logger, connection: AwsConnection): ClusterTreeProvider {
+  const log = logger.scoped('explorer');
+  const tree = new ClusterTreeProvider(connection, log);
+  const view = vscode.window.createTreeView<ExplorerNode>(CLUSTERS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  void vscode.commands.executeCommand('setContext', 'eksConnector.state', 'loading');
+
+  const showState = (state: ConnectionState | undefined) => {
+    void vscode.commands.executeCommand('setContext', 'eksConnector.state', state?.kind ?? 'loading');
+    if (state?.kind === 'credentialsFailed' || state?.kind === 'noCredentials') {
+      view.message = formatDescribedError(state.error) + (state.error.command ? ` (\`${state.error.command}\`)` : '');
+    } else if (state?.kind === 'ready' && state.configProblems.length) {
+      const p = state.configProblems[0];
+      view.message = `${p.file} line ${p.line} is skipped by the AWS SDK: ${p.problem}.`;
+    } else {
+      view.message = undefined;
+    }
+  };
+
+  // Periodic refresh only while the view is visible: no AWS traffic for a hidden view.
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let countdownTimer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearInterval(refreshTimer);
+    clearInterval(countdownTimer);
+    refreshTimer = countdownTimer = undefined;
+    if (!view.visible) return;
+    const seconds = readExplorerSettings().refreshIntervalSeconds;
+    if (seconds > 0) refreshTimer = setInterval(() => tree.refreshLoadedRegions(), seconds * 1000);
+    countdownTimer = setInterval(() => tree.tickCountdowns(), 60_000);
+  };
+
+  context.subscriptions.push(
+    tree,
+    view,
+    tree.onDidChangeState(showState),
+    view.onDidChangeVisibility(schedule),
+    connection.onDidChange(() => tree.refreshAll()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsExplorer(e)) return;
+      if (e.affectsConfiguration('eksConnector.regions')) tree.refreshAll();
+      if (e.affectsConfiguration('eksConnector.refreshIntervalSeconds')) schedule();
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(DESCRIPTION_SCHEME, new ClusterDescriptionProvider(tree)),
+    { dispose: () => { clearInterval(refreshTimer); clearInterval(countdownTimer); } },
+    registerCommand(logger, 'eksConnector.refresh', () => tree.refreshAll()),
+    registerCommand(logger, 'eksConnector.refreshRegion', (node?: ExplorerNode) => commands.refreshRegion(tree, node)),
+    registerCommand(logger, 'eksConnector.chooseRegions', () => commands.chooseRegions()),
+    registerCommand(logger, 'eksConnector.chooseProfile', () => commands.chooseProfile()),
+    registerCommand(logger, 'eksConnector.copyArn', (node?: ExplorerNode) => commands.copyArn(node ?? view.selection[0])),
+    registerCommand(logger, 'eksConnector.openClusterDescription', (node?: ExplorerNode) => commands.openClusterDescription(node ?? view.selection[0])),
+    registerCommand(logger, 'eksConnector.loadMore', (node?: ExplorerNode) => commands.loadMore(tree, node)),
+    registerCommand(logger, 'eksConnector.openAwsConfig', () => commands.openAwsConfig()),
+  );
+  schedule();
+  return tree;
+}

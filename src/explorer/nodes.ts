@@ -1,0 +1,143 @@
+// Tree nodes of the Clusters view. Node objects are kept stable across refreshes (per id) so that VS Code keeps
+// selection and expansion, and a single node can be updated when its DescribeCluster result lands.
+import * as vscode from 'vscode';
+import type { Cluster } from '@aws-sdk/client-eks';
+import type { RegionInfo } from '../core/aws/regions';
+import { PARTITION_NAMES } from '../core/aws/regions';
+import { errorHeadline, type DescribedError } from '../core/aws/errors';
+import {
+  clusterContextValue, clusterDescription, clusterNodeId, clusterTooltip, statusIcon, type ClusterSummary,
+} from '../core/explorer/clusterModel';
+
+export interface Identity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+export class AccountNode {
+  readonly type = 'account';
+  constructor(readonly identity: Identity, readonly profile: string | undefined) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`Account ${this.identity.account}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `account:${this.identity.account}`;
+    item.description = this.profile ? `profile ${this.profile}` : 'default credentials';
+    item.tooltip = new vscode.MarkdownString(`Signed in as \`${this.identity.arn}\`\n\nProfile: ${this.profile ?? '(AWS SDK default chain)'}`);
+    item.iconPath = new vscode.ThemeIcon('account');
+    item.contextValue = 'eksConnector.account';
+    return item;
+  }
+}
+
+export class RegionNode {
+  readonly type = 'region';
+  readonly id: string;
+  constructor(readonly account: string, readonly region: RegionInfo) {
+    this.id = `${account}:${region.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.region.id, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.description = this.region.connectorSupported ? this.region.name : `${this.region.name} · no EKS Connector`;
+    item.tooltip = new vscode.MarkdownString([
+      `**${this.region.id}** — ${this.region.name}`,
+      `Partition: ${PARTITION_NAMES[this.region.partition]}`,
+      this.region.connectorSupported
+        ? 'Lists EKS clusters and clusters registered through the EKS Connector.'
+        : 'Lists EKS clusters. The EKS Connector is not available in this partition, so clusters cannot be registered here.',
+    ].join('\n\n'));
+    item.iconPath = new vscode.ThemeIcon('globe');
+    item.contextValue = this.region.connectorSupported ? 'eksConnector.region.connector' : 'eksConnector.region.noConnector';
+    return item;
+  }
+}
+
+export class ClusterNode {
+  readonly type = 'cluster';
+  readonly id: string;
+  summary?: ClusterSummary;
+  cluster?: Cluster;
+  error?: DescribedError;
+
+  constructor(readonly account: string, readonly region: string, readonly name: string, readonly parent: RegionNode) {
+    this.id = clusterNodeId(account, region, name);
+  }
+
+  toTreeItem(now: Date): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    if (this.summary) {
+      const icon = statusIcon(this.summary);
+      item.iconPath = new vscode.ThemeIcon(icon.codicon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+      item.description = clusterDescription(this.summary, now);
+      const tooltip = clusterTooltip(this.summary, now);
+      if (this.error) tooltip.push(`Last refresh failed: ${this.error.reason}`);
+      item.tooltip = new vscode.MarkdownString(tooltip.join('\n\n'));
+      item.contextValue = clusterContextValue(this.summary);
+      item.accessibilityInformation = { label: `${this.name}, ${item.description}, status ${this.summary.status}` };
+    } else if (this.error) {
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      item.description = 'details unavailable';
+      item.tooltip = new vscode.MarkdownString(`**${this.name}**\n\n${this.error.summary}: ${this.error.reason}\n\n${this.error.fix}`);
+      item.contextValue = 'eksConnector.cluster.unknown';
+    } else {
+      item.iconPath = new vscode.ThemeIcon('loading~spin');
+      item.description = 'loading…';
+      item.contextValue = 'eksConnector.cluster.unknown';
+    }
+    return item;
+  }
+}
+
+export class LoadMoreNode {
+  readonly type = 'loadMore';
+  loading = false;
+  constructor(readonly parent: RegionNode) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.loading ? 'Loading more clusters…' : 'Load more…', vscode.TreeItemCollapsibleState.None);
+    item.id = `${this.parent.id}:__loadMore`;
+    item.iconPath = new vscode.ThemeIcon(this.loading ? 'loading~spin' : 'ellipsis');
+    item.contextValue = 'eksConnector.loadMore';
+    if (!this.loading) item.command = { command: 'eksConnector.loadMore', title: 'Load More Clusters', arguments: [this] };
+    return item;
+  }
+}
+
+export interface MessageOptions {
+  readonly description?: string;
+  readonly tooltip?: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly command?: vscode.Command;
+  readonly parent?: RegionNode;
+}
+
+export class MessageNode {
+  readonly type = 'message';
+  constructor(readonly id: string, readonly label: string, readonly options: MessageOptions) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = this.options.description;
+    if (this.options.tooltip) item.tooltip = new vscode.MarkdownString(this.options.tooltip);
+    const icon = { error: ['error', 'list.errorForeground'], warning: ['warning', 'list.warningForeground'], info: ['info', undefined] }[this.options.severity];
+    item.iconPath = new vscode.ThemeIcon(icon[0] as string, icon[1] ? new vscode.ThemeColor(icon[1]) : undefined);
+    item.contextValue = this.options.severity === 'error' ? 'eksConnector.error' : 'eksConnector.message';
+    item.command = this.options.command;
+    return item;
+  }
+
+  static forError(id: string, error: DescribedError, retry: vscode.Command | undefined, parent?: RegionNode): MessageNode {
+    return new MessageNode(id, errorHeadline(error), {
+      severity: 'error',
+      description: retry ? 'click to retry' : undefined,
+      tooltip: [`**${error.summary}**`, error.reason, error.fix, error.command ? `\`${error.command}\`` : ''].filter(Boolean).join('\n\n'),
+      command: retry,
+      parent,
+    });
+  }
+}
+
+export type ExplorerNode = AccountNode | RegionNode | ClusterNode | LoadMoreNode | MessageNode;

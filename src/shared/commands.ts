@@ -1,0 +1,45 @@
+// Every command runs through runCommand: it logs start and duration, treats cancellation as normal, and shows a
+// failure with what failed and a "Show Log" action. Messages pass through the redactor.
+import * as vscode from 'vscode';
+import { isCancellation } from '../core/util/abort';
+import type { Logger } from './logger';
+
+/** An error whose message is already written for the user (what failed, for which input, what to do). */
+export class UserFacingError extends Error {
+  constructor(message: string, readonly actions: ReadonlyArray<{ title: string; run: () => unknown }> = []) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}
+
+export type CommandHandler = (...args: never[]) => unknown;
+
+export function registerCommand(logger: Logger, id: string, handler: CommandHandler): vscode.Disposable {
+  const log = logger.scoped('command');
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    const started = Date.now();
+    log.debug(`${id} started`);
+    try {
+      const result = await (handler as (...a: unknown[]) => unknown)(...args);
+      log.info(`${id} finished in ${Date.now() - started} ms`);
+      return result;
+    } catch (error) {
+      if (isCancellation(error) || error instanceof vscode.CancellationError) {
+        log.info(`${id} cancelled after ${Date.now() - started} ms`);
+        return undefined;
+      }
+      log.error(`${id} failed after ${Date.now() - started} ms`, error);
+      const message = error instanceof UserFacingError
+        ? error.message
+        : `${id.replace(/^eksConnector\./, '')} failed: ${error instanceof Error ? error.message : String(error)}`;
+      const actions = error instanceof UserFacingError ? error.actions : [];
+      void vscode.window
+        .showErrorMessage(logger.redactor.redact(message), ...actions.map((a) => a.title), 'Show Log')
+        .then((choice) => {
+          if (choice === 'Show Log') logger.show();
+          else actions.find((a) => a.title === choice)?.run();
+        });
+      return undefined;
+    }
+  });
+}
