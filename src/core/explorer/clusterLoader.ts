@@ -22,6 +22,8 @@ export interface ClusterLoaderOptions {
   /** DescribeCluster calls in flight per region. */
   readonly describeConcurrency?: number;
   readonly pageSize?: number;
+  /** How long DescribeCluster calls may wait for other regions' names (ms). */
+  readonly namesFirstMs?: number;
   /** Observes throttled attempts (they are retried, never shown). */
   readonly onThrottled?: (region: string) => void;
 }
@@ -38,19 +40,49 @@ export class ClusterLoader {
   private readonly limiters = new Map<string, LimitFunction>();
   private readonly concurrency: number;
   private readonly pageSize: number;
+  private readonly namesFirstMs: number;
+  /** ListClusters calls in flight; DescribeCluster waits for them so every region's names show first. */
+  private listing = 0;
+  private listingSettled?: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly session: EksSource, private readonly options: ClusterLoaderOptions = {}) {
     this.concurrency = options.describeConcurrency ?? 10;
     this.pageSize = options.pageSize ?? CLUSTER_PAGE_SIZE;
+    this.namesFirstMs = options.namesFirstMs ?? 2000;
   }
 
   async listPage(region: string, nextToken: string | undefined, signal?: AbortSignal): Promise<ClusterPage> {
-    const eks = await this.session.eks(region);
-    const out = await callWithRetry(
-      () => eks.send(new ListClustersCommand({ include: ['all'], maxResults: this.pageSize, nextToken }), { abortSignal: signal }),
-      { signal, onThrottled: () => this.options.onThrottled?.(region) },
-    );
-    return { names: out.clusters ?? [], nextToken: out.nextToken || undefined };
+    this.listing++;
+    try {
+      const eks = await this.session.eks(region);
+      const out = await callWithRetry(
+        () => eks.send(new ListClustersCommand({ include: ['all'], maxResults: this.pageSize, nextToken }), { abortSignal: signal }),
+        { signal, onThrottled: () => this.options.onThrottled?.(region) },
+      );
+      return { names: out.clusters ?? [], nextToken: out.nextToken || undefined };
+    } finally {
+      if (--this.listing === 0) {
+        this.listingSettled?.resolve();
+        this.listingSettled = undefined;
+      }
+    }
+  }
+
+  /**
+   * Names before statuses: while another region is still listing, DescribeCluster calls wait (at most
+   * `namesFirstMs`, so one slow region cannot hold the others' statuses back), keeping the event loop and the
+   * connection pool free for the ListClusters answers the user is waiting to see.
+   */
+  private async namesSettled(): Promise<void> {
+    if (this.listing === 0) return;
+    if (!this.listingSettled) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.listingSettled = { promise, resolve };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.listingSettled.promise, new Promise<void>((r) => (timer = setTimeout(r, this.namesFirstMs)))]);
+    clearTimeout(timer);
   }
 
   async describe(region: string, name: string, signal?: AbortSignal): Promise<DescribeResult> {
@@ -70,6 +102,7 @@ export class ClusterLoader {
   /** Describes names with the region's shared concurrency limit; results arrive through `onResult` as they land. */
   async describeMany(region: string, names: readonly string[], signal: AbortSignal | undefined, onResult: (r: DescribeResult) => void): Promise<void> {
     const limit = this.limiterFor(region);
+    await this.namesSettled();
     await Promise.all(names.map((name) => limit(async () => {
       if (signal?.aborted) return;
       const result = await this.describe(region, name, signal);
