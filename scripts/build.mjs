@@ -41,7 +41,11 @@ const builds = [
   { ...node, entryPoints: existing([{ in: 'src/core/runtime.ts', out: 'core' }]), outdir: 'dist', external: ['vscode'] },
   { ...node, entryPoints: existing([{ in: 'src/cli/main.ts', out: 'cli' }]), outdir: 'dist', external: ['vscode'], banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: 'dist' },
-  { ...node, minify: false, sourcemap: true, entryPoints: existing([{ in: 'test/vscode/suite/index.ts', out: 'index' }]), outdir: 'out/test/vscode', external: ['vscode'] },
+  // Test entry: never part of a production build. Mocha's optional parallel-mode files are not used in the host.
+  ...(production ? [] : [{
+    ...node, minify: false, sourcemap: true, entryPoints: existing([{ in: 'test/vscode/suite/index.ts', out: 'index' }]),
+    outdir: 'out/test/vscode', external: ['vscode'], logOverride: { 'require-resolve-not-external': 'silent' },
+  }]),
 ].filter((b) => b.entryPoints.length > 0);
 
 const started = Date.now();
