@@ -46,12 +46,17 @@ export class AwsSession {
       connectionTimeout: 5_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
     });
-    this.credentials = fromNodeProviderChain({
-      profile: this.profile,
-      ignoreCache: true,
-      // Inner STS/SSO clients (role assumption, SSO) resolve their own endpoint from the environment only.
-      clientConfig: { requestHandler: this.handler },
-    });
+    // Built on first use: the chain's inner STS client (role_arn + source_profile) must get the chosen profile's
+    // endpoint, which the SDK would only look up for the profile in AWS_PROFILE.
+    let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+    this.credentials = async (properties) => {
+      chain ??= this.endpointFor('STS').then((endpoint) => fromNodeProviderChain({
+        profile: this.profile,
+        ignoreCache: true,
+        clientConfig: { requestHandler: this.handler, ...(endpoint ? { endpoint } : {}) },
+      }));
+      return (await chain)(properties);
+    };
   }
 
   /** Resolves credentials once (memoised by the SDK chain); throws the SDK's error when there are none. */
