@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // Test fixtures such as the hello-world extension are plain CommonJS, as a minimal extension is.
+    files: ['test/fixtures/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The extension logs through its LogOutputChannel, never the console.
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' },
