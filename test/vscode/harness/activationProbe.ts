@@ -1,0 +1,96 @@
+// Runs inside the extension host as `extensionTestsPath` for bench/activation.ts (bundled on the fly with
+// esbuild, `vscode` external). One run per extension-host start: it activates the extensions named in
+// EKS_BENCH_EXTENSIONS one after the other, then reads VS Code's own activation times and appends one JSON line
+// to EKS_BENCH_RESULTS.
+//
+// Source of the times: the workbench's "Startup Performance" document (command `perfview.show`, VS Code 1.100),
+// table "Extension Activation Stats". It is rendered from IExtensionService.getExtensionsStatus(), the same
+// data as "Developer: Show Running Extensions", with all three parts the extension host measured:
+// Load Code (require of the main module), Call Activate (activate() until it returns) and Finish Activate
+// (until its promise settles). The document is a text model in the workbench, so the extension host can read
+// it with openTextDocument(perf:Startup Performance) once the command has registered its content provider.
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+
+export interface PerfActivation {
+  eager: boolean;
+  loadCodeMs: number;
+  callActivateMs: number;
+  finishActivateMs: number;
+  event: string;
+}
+
+export interface ProbeRecord {
+  iteration: number;
+  order: string[];
+  /** Wall time of `await extension.activate()` measured here (includes the IPC to the workbench). */
+  wallMs: Record<string, number>;
+  perf: Record<string, PerfActivation>;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Rows of the "Extension Activation Stats" markdown table: | id | eager | load | call | finish | event | by |. */
+export function parseActivationStats(text: string): Record<string, PerfActivation> {
+  const out: Record<string, PerfActivation> = {};
+  const start = text.indexOf('Extension Activation Stats');
+  if (start < 0) return out;
+  for (const line of text.slice(start).split('\n').slice(1)) {
+    if (line.startsWith('#')) break; // next section
+    if (!line.startsWith('|')) continue;
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    if (cells.length < 6 || cells[0] === 'Extension' || /^-+$/.test(cells[0])) continue;
+    const [id, eager, load, call, finish, event] = cells;
+    out[id.toLowerCase()] = {
+      eager: eager === 'true',
+      loadCodeMs: Number(load),
+      callActivateMs: Number(call),
+      finishActivateMs: Number(finish),
+      event,
+    };
+  }
+  return out;
+}
+
+export async function run(): Promise<void> {
+  const resultsFile = process.env.EKS_BENCH_RESULTS;
+  const ids = (process.env.EKS_BENCH_EXTENSIONS ?? '').split(',').filter(Boolean);
+  if (!resultsFile || ids.length === 0) throw new Error('EKS_BENCH_RESULTS and EKS_BENCH_EXTENSIONS must be set');
+  const iteration = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).length : 0;
+  // Alternate the order so neither extension always pays for warming up shared modules.
+  const order = iteration % 2 === 0 ? ids : [...ids].reverse();
+  const record: ProbeRecord = { iteration, order, wallMs: {}, perf: {} };
+  try {
+    // Let the start-up work of the workbench and built-in extensions settle before measuring.
+    await sleep(Number(process.env.EKS_BENCH_SETTLE_MS ?? 2000));
+    for (const id of order) {
+      const ext = vscode.extensions.getExtension(id);
+      if (!ext) throw new Error(`extension ${id} is not loaded`);
+      const t0 = performance.now();
+      await ext.activate();
+      record.wallMs[id] = Math.round((performance.now() - t0) * 10) / 10;
+    }
+    await vscode.commands.executeCommand('perfview.show');
+    const uri = vscode.Uri.from({ scheme: 'perf', path: 'Startup Performance' });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const stats = parseActivationStats(doc.getText());
+      if (ids.every((id) => stats[id.toLowerCase()])) {
+        for (const id of ids) record.perf[id] = stats[id.toLowerCase()];
+        break;
+      }
+      await sleep(250);
+    }
+    if (Object.keys(record.perf).length === 0) throw new Error('no activation stats in the Startup Performance document');
+  } catch (err) {
+    record.error = err instanceof Error ? err.message : String(err);
+  }
+  fs.appendFileSync(resultsFile, `${JSON.stringify(record)}\n`);
+  // Keep the host alive until the bench has looked at it (e.g. Show Running Extensions) and releases it.
+  const release = `${resultsFile}.release-${iteration}`;
+  const releaseDeadline = Date.now() + 120_000;
+  while (!fs.existsSync(release) && Date.now() < releaseDeadline) await sleep(100);
+}
