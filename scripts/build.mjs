@@ -1,5 +1,6 @@
 // Bundles the extension with esbuild. Bundles:
-//   dist/extension.js  the activation entry: VS Code glue only, so activation stays cheap
+//   dist/extension.js  the activation shell: declares the view and commands, nothing else
+//   dist/features.js   every feature (VS Code side), loaded on first use
 //   dist/core.js       vscode-free services (AWS SDK, Kubernetes client), loaded on first use
 //   dist/webview/*.js  webview front-ends (browser)
 //   dist/cli.js        the headless `eks-connector` CLI over the same core
@@ -37,7 +38,8 @@ const webviewEntries = existsSync(path.join(root, 'webview'))
   : [];
 
 const builds = [
-  { ...node, entryPoints: existing([{ in: 'src/extension.ts', out: 'extension' }]), outdir: 'dist', external: ['vscode', './core.js'] },
+  { ...node, entryPoints: existing([{ in: 'src/extension.ts', out: 'extension' }]), outdir: 'dist', external: ['vscode', './features.js'] },
+  { ...node, entryPoints: existing([{ in: 'src/features.ts', out: 'features' }]), outdir: 'dist', external: ['vscode', './core.js'] },
   { ...node, entryPoints: existing([{ in: 'src/core/runtime.ts', out: 'core' }]), outdir: 'dist', external: ['vscode'] },
   { ...node, entryPoints: existing([{ in: 'src/cli/main.ts', out: 'cli' }]), outdir: 'dist', external: ['vscode'], banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: 'dist' },

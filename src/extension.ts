@@ -1,27 +1,58 @@
-// Activation: build the services and register the features. No network here, and the AWS SDK is loaded only
-// when a view or command first needs it.
+// Activation shell. Activation only declares the view and the commands; the features bundle (dist/features.js)
+// and the AWS SDK (dist/core.js) load when the view is first shown or a command first runs, so activating costs
+// about what a hello-world extension costs.
 import * as vscode from 'vscode';
-import { Logger } from './shared/logger';
-import { AwsConnection } from './shared/awsConnection';
-import { registerCommand } from './shared/commands';
-import { SecretRedactor } from './core/util/redact';
-import { registerExplorer } from './explorer';
+import type { Features } from './features';
 import type { ClusterTreeProvider } from './explorer/clusterTreeProvider';
+import type { Logger } from './shared/logger';
 
-/** What activate() returns. Used by the integration tests to read the tree the way the view does. */
+/** What activate() returns. The integration tests use it to read the tree the way the view does. */
 export interface ExtensionApi {
   readonly clusterTree: ClusterTreeProvider;
   readonly logger: Logger;
 }
 
+/** Forwards to the real tree provider, created on the view's first request. */
+class DeferredTreeProvider<T> implements vscode.TreeDataProvider<T> {
+  private readonly emitter = new vscode.EventEmitter<T | T[] | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private target?: vscode.TreeDataProvider<T>;
+
+  constructor(private readonly resolve: () => vscode.TreeDataProvider<T>) {}
+
+  private get real(): vscode.TreeDataProvider<T> {
+    if (!this.target) {
+      this.target = this.resolve();
+      this.target.onDidChangeTreeData?.((e) => this.emitter.fire(e ?? undefined));
+    }
+    return this.target;
+  }
+
+  getTreeItem(element: T) { return this.real.getTreeItem(element); }
+  getChildren(element?: T) { return this.real.getChildren(element); }
+  getParent(element: T) { return this.real.getParent?.(element); }
+}
+
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
-  const redactor = new SecretRedactor();
-  const logger = new Logger('EKS Connector', redactor);
-  const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
-  const connection = new AwsConnection(logger.scoped('aws'), `eks-connector-vscode/${version}`);
-  context.subscriptions.push(logger, connection, registerCommand(logger, 'eksConnector.showLog', () => logger.show()));
-  const clusterTree = registerExplorer(context, logger, connection);
-  return { clusterTree, logger };
+  let features: Features | undefined;
+  const load = (): Features => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the deferred load is the point
+    features ??= (require('./features.js') as typeof import('./features')).createFeatures(context, view);
+    return features;
+  };
+  const view = vscode.window.createTreeView('eksConnector.clusters', {
+    treeDataProvider: new DeferredTreeProvider(() => load().clusterTree),
+    showCollapseAll: true,
+  });
+  context.subscriptions.push(view);
+  const contributed = (context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? [];
+  for (const { command } of contributed) {
+    context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => load().run(command, args)));
+  }
+  return {
+    get clusterTree() { return load().clusterTree; },
+    get logger() { return load().logger; },
+  };
 }
 
 export function deactivate(): void {

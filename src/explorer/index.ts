@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { AwsConnection, ConnectionState } from '../shared/awsConnection';
 import type { Logger } from '../shared/logger';
-import { registerCommand } from '../shared/commands';
+import type { CommandTable } from '../shared/commands';
 import { affectsExplorer, readExplorerSettings } from '../shared/settings';
 import { formatDescribedError } from '../core/aws/errors';
 import { ClusterTreeProvider } from './clusterTreeProvider';
@@ -10,12 +10,15 @@ import { ClusterDescriptionProvider, DESCRIPTION_SCHEME } from './clusterDescrip
 import * as commands from './explorerCommands';
 import type { ExplorerNode } from './nodes';
 
-export const CLUSTERS_VIEW_ID = 'eksConnector.clusters';
+export interface Explorer {
+  readonly tree: ClusterTreeProvider;
+  readonly commands: CommandTable;
+}
 
-export function registerExplorer(context: vscode.ExtensionContext, logger: Logger, connection: AwsConnection): ClusterTreeProvider {
+/** Sets up the Clusters view (created by the activation shell) and returns its tree and command handlers. */
+export function registerExplorer(context: vscode.ExtensionContext, logger: Logger, connection: AwsConnection, view: vscode.TreeView<ExplorerNode>): Explorer {
   const log = logger.scoped('explorer');
   const tree = new ClusterTreeProvider(connection, log);
-  const view = vscode.window.createTreeView<ExplorerNode>(CLUSTERS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   void vscode.commands.executeCommand('setContext', 'eksConnector.state', 'loading');
 
   const showState = (state: ConnectionState | undefined) => {
@@ -45,7 +48,6 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
 
   context.subscriptions.push(
     tree,
-    view,
     tree.onDidChangeState(showState),
     view.onDidChangeVisibility(schedule),
     connection.onDidChange(() => tree.refreshAll()),
@@ -56,15 +58,19 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
     }),
     vscode.workspace.registerTextDocumentContentProvider(DESCRIPTION_SCHEME, new ClusterDescriptionProvider(tree)),
     { dispose: () => { clearInterval(refreshTimer); clearInterval(countdownTimer); } },
-    registerCommand(logger, 'eksConnector.refresh', () => tree.refreshAll()),
-    registerCommand(logger, 'eksConnector.refreshRegion', (node?: ExplorerNode) => commands.refreshRegion(tree, node)),
-    registerCommand(logger, 'eksConnector.chooseRegions', () => commands.chooseRegions()),
-    registerCommand(logger, 'eksConnector.chooseProfile', () => commands.chooseProfile()),
-    registerCommand(logger, 'eksConnector.copyArn', (node?: ExplorerNode) => commands.copyArn(node ?? view.selection[0])),
-    registerCommand(logger, 'eksConnector.openClusterDescription', (node?: ExplorerNode) => commands.openClusterDescription(node ?? view.selection[0])),
-    registerCommand(logger, 'eksConnector.loadMore', (node?: ExplorerNode) => commands.loadMore(tree, node)),
-    registerCommand(logger, 'eksConnector.openAwsConfig', () => commands.openAwsConfig()),
   );
   schedule();
-  return tree;
+  return {
+    tree,
+    commands: {
+      'eksConnector.refresh': () => tree.refreshAll(),
+      'eksConnector.refreshRegion': (node?: ExplorerNode) => commands.refreshRegion(tree, node),
+      'eksConnector.chooseRegions': () => commands.chooseRegions(),
+      'eksConnector.chooseProfile': () => commands.chooseProfile(),
+      'eksConnector.copyArn': (node?: ExplorerNode) => commands.copyArn(node ?? view.selection[0]),
+      'eksConnector.openClusterDescription': (node?: ExplorerNode) => commands.openClusterDescription(node ?? view.selection[0]),
+      'eksConnector.loadMore': (node?: ExplorerNode) => commands.loadMore(tree, node),
+      'eksConnector.openAwsConfig': () => commands.openAwsConfig(),
+    },
+  };
 }

@@ -13,33 +13,36 @@ export class UserFacingError extends Error {
 }
 
 export type CommandHandler = (...args: never[]) => unknown;
+export type CommandTable = Readonly<Record<string, CommandHandler>>;
 
-export function registerCommand(logger: Logger, id: string, handler: CommandHandler): vscode.Disposable {
+export async function runCommand(logger: Logger, id: string, handler: CommandHandler | undefined, args: unknown[]): Promise<unknown> {
   const log = logger.scoped('command');
-  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-    const started = Date.now();
-    log.debug(`${id} started`);
-    try {
-      const result = await (handler as (...a: unknown[]) => unknown)(...args);
-      log.info(`${id} finished in ${Date.now() - started} ms`);
-      return result;
-    } catch (error) {
-      if (isCancellation(error) || error instanceof vscode.CancellationError) {
-        log.info(`${id} cancelled after ${Date.now() - started} ms`);
-        return undefined;
-      }
-      log.error(`${id} failed after ${Date.now() - started} ms`, error);
-      const message = error instanceof UserFacingError
-        ? error.message
-        : `${id.replace(/^eksConnector\./, '')} failed: ${error instanceof Error ? error.message : String(error)}`;
-      const actions = error instanceof UserFacingError ? error.actions : [];
-      void vscode.window
-        .showErrorMessage(logger.redactor.redact(message), ...actions.map((a) => a.title), 'Show Log')
-        .then((choice) => {
-          if (choice === 'Show Log') logger.show();
-          else actions.find((a) => a.title === choice)?.run();
-        });
+  if (!handler) {
+    log.error(`${id} has no handler`);
+    return undefined;
+  }
+  const started = Date.now();
+  log.debug(`${id} started`);
+  try {
+    const result = await (handler as (...a: unknown[]) => unknown)(...args);
+    log.info(`${id} finished in ${Date.now() - started} ms`);
+    return result;
+  } catch (error) {
+    if (isCancellation(error) || error instanceof vscode.CancellationError) {
+      log.info(`${id} cancelled after ${Date.now() - started} ms`);
       return undefined;
     }
-  });
+    log.error(`${id} failed after ${Date.now() - started} ms`, error);
+    const message = error instanceof UserFacingError
+      ? error.message
+      : `${id.replace(/^eksConnector\./, '')} failed: ${error instanceof Error ? error.message : String(error)}`;
+    const actions = error instanceof UserFacingError ? error.actions : [];
+    void vscode.window
+      .showErrorMessage(logger.redactor.redact(message), ...actions.map((a) => a.title), 'Show Log')
+      .then((choice) => {
+        if (choice === 'Show Log') logger.show();
+        else actions.find((a) => a.title === choice)?.run();
+      });
+    return undefined;
+  }
 }

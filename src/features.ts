@@ -1,0 +1,34 @@
+// The features bundle (dist/features.js), loaded by the activation shell on first use: builds the services and
+// every feature, and answers the shell's command dispatch.
+import * as vscode from 'vscode';
+import { Logger } from './shared/logger';
+import { AwsConnection } from './shared/awsConnection';
+import { runCommand, type CommandTable } from './shared/commands';
+import { SecretRedactor } from './core/util/redact';
+import { registerExplorer } from './explorer';
+import type { ClusterTreeProvider } from './explorer/clusterTreeProvider';
+import type { ExplorerNode } from './explorer/nodes';
+
+export interface Features {
+  readonly clusterTree: ClusterTreeProvider;
+  readonly logger: Logger;
+  run(command: string, args: unknown[]): Promise<unknown>;
+}
+
+export function createFeatures(context: vscode.ExtensionContext, clustersView: vscode.TreeView<ExplorerNode>): Features {
+  const redactor = new SecretRedactor();
+  const logger = new Logger('EKS Connector', redactor);
+  const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
+  const connection = new AwsConnection(logger.scoped('aws'), `eks-connector-vscode/${version}`);
+  context.subscriptions.push(logger, connection);
+  const explorer = registerExplorer(context, logger, connection, clustersView);
+  const commands: CommandTable = {
+    ...explorer.commands,
+    'eksConnector.showLog': () => logger.show(),
+  };
+  return {
+    clusterTree: explorer.tree,
+    logger,
+    run: (command, args) => runCommand(logger, command, commands[command], args),
+  };
+}
