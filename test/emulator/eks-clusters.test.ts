@@ -10,6 +10,7 @@ import { emulatorClientConfig } from '../../emulator/src/client-config';
 import { EmulatorControl } from '../../emulator/src/control-client';
 import type { Seed } from '../../emulator/src/seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
 const ACCOUNT = '000000000000';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/AmazonEKSConnectorAgentRole`;
@@ -46,14 +47,6 @@ describe('emulator: EKS clusters, listing and deregistration', function () {
 
   const describe_ = async (name: string) => (await eks.send(new DescribeClusterCommand({ name }))).cluster!;
 
-  async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error & { $metadata: { httpStatusCode?: number } };
-    }
-    assert.fail('expected the call to fail');
-  }
 
   before(async () => {
     emulator = await startEmulator({ seed: seed() });

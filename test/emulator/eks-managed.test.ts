@@ -11,6 +11,7 @@ import { emulatorClientConfig } from '../../emulator/src/client-config';
 import { EmulatorControl } from '../../emulator/src/control-client';
 import type { Seed } from '../../emulator/src/seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
 const ACCOUNT = '000000000000';
 const SEED: Seed = {
@@ -39,14 +40,6 @@ describe('emulator: EKS-managed clusters (nodegroups, updates, tags)', function 
   let control: EmulatorControl;
   let eks: EKSClient;
 
-  async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error & { $metadata: { httpStatusCode?: number } };
-    }
-    assert.fail('expected the call to fail');
-  }
 
   const cluster = async (name = 'prod') => (await eks.send(new DescribeClusterCommand({ name }))).cluster!;
 

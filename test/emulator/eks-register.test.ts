@@ -11,6 +11,7 @@ import { emulatorClientConfig, type EmulatorCredentials } from '../../emulator/s
 import { EmulatorControl } from '../../emulator/src/control-client';
 import type { Seed } from '../../emulator/src/seed';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
 const ACCOUNT = '111122223333';
 const AGENT_ROLE = `arn:aws:iam::${ACCOUNT}:role/AmazonEKSConnectorAgentRole`;
@@ -45,14 +46,6 @@ describe('emulator: EKS RegisterCluster', function () {
     ...input,
   } as RegisterClusterCommandInput));
 
-  async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error & { $metadata: { httpStatusCode?: number } };
-    }
-    assert.fail('expected the call to fail');
-  }
 
   before(async () => {
     emulator = await startEmulator({ seed: SEED });

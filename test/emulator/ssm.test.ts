@@ -11,6 +11,7 @@ import {
 import { emulatorClientConfig } from '../../emulator/src/client-config';
 import { EmulatorControl } from '../../emulator/src/control-client';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
 const ROLE = 'arn:aws:iam::000000000000:role/AmazonEKSConnectorAgentRole';
 
@@ -26,14 +27,6 @@ describe('emulator: SSM activations and managed instances', function () {
   let eks: EKSClient;
   let ssm: SSMClient;
 
-  async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error & { $metadata: { httpStatusCode?: number } };
-    }
-    assert.fail('expected the call to fail');
-  }
 
   async function registerCluster(name: string): Promise<Registered> {
     const { cluster } = await eks.send(new RegisterClusterCommand({ name, connectorConfig: { provider: 'OTHER', roleArn: ROLE } }));
