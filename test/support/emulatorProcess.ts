@@ -25,6 +25,10 @@ export async function spawnEmulator(options: { seed?: Seed; seedFile?: string; s
   }
   if (options.statePath) args.push('--state', options.statePath);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive the caller, however it ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {

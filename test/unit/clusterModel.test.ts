@@ -34,7 +34,7 @@ describe('cluster model', () => {
   });
 
   it('counts down the 72-hour activation of a pending connected cluster', () => {
-    assert.equal(clusterDescription(summarizeCluster(connected('PENDING', hours(71.5)), 'r'), now), 'connected · RANCHER · pending · activation expires in 2 d 23 h');
+    assert.equal(clusterDescription(summarizeCluster(connected('PENDING', hours(71.5)), 'r'), now), 'connected · RANCHER · pending · expires in 2 d 23 h');
     assert.equal(activationCountdown(hours(5.25), now), 'activation expires in 5 h 15 min');
     assert.equal(activationCountdown(hours(0.5), now), 'activation expires in 30 min');
     assert.equal(activationCountdown(new Date(now.getTime() + 20_000), now), 'activation expires in under a minute');

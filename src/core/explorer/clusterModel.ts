@@ -100,7 +100,8 @@ export function clusterDescription(summary: ClusterSummary, now: Date): string {
   }
   if (summary.status !== 'ACTIVE') parts.push(String(summary.status).toLowerCase());
   if (isActivationExpired(summary, now)) parts.push('activation expired');
-  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(activationCountdown(summary.activationExpiry, now));
+  // Short in the description ("expires in 2 d 4 h"); the tooltip carries the full sentence.
+  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(activationCountdown(summary.activationExpiry, now).replace(/^activation /, ''));
   return parts.join(' · ');
 }
 
@@ -116,6 +117,7 @@ export function clusterTooltip(summary: ClusterSummary, now: Date): string[] {
   if (summary.activationExpiry && summary.kind === 'connected') {
     const state = isActivationExpired(summary, now) ? 'expired' : summary.status === 'ACTIVE' ? 'used' : 'expires';
     lines.push(`Activation ${state}: ${summary.activationExpiry.toISOString()}`);
+    if (state === 'expires') lines.push(`The ${activationCountdown(summary.activationExpiry, now)}: apply the connector manifest before then.`);
     if (isActivationExpired(summary, now)) lines.push('The activation can no longer be used: deregister the cluster and register it again.');
   }
   return lines;

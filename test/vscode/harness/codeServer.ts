@@ -56,6 +56,10 @@ export interface StartCodeServerOptions {
   settings?: Record<string, unknown>;
   /** How long to wait for the server to answer HTTP. */
   startTimeoutMs?: number;
+  /** Port to try first (the sandbox likes a stable URL); a taken port falls back to any free one. */
+  port?: number;
+  /** Kill the server and exit on SIGINT/SIGTERM/SIGHUP (default); false when the caller shuts down itself. */
+  exitOnSignal?: boolean;
 }
 
 export interface CodeServer {
@@ -201,12 +205,14 @@ export async function killProcessGroupAndTree(pgid: number, graceMs = 5000): Pro
 const liveGroups = new Set<number>();
 let exitHooksInstalled = false;
 
-function installExitHooks(): void {
+function installExitHooks(exitOnSignal: boolean): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
   process.on('exit', () => {
     for (const pgid of liveGroups) killQuietly(-pgid, 'SIGKILL');
   });
+  // A caller with its own orderly shutdown (the sandbox) handles signals itself; the exit hook still applies.
+  if (!exitOnSignal) return;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       for (const pgid of liveGroups) killQuietly(-pgid, 'SIGKILL');
@@ -216,6 +222,15 @@ function installExitHooks(): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+/** Whether a loopback port can be bound right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host: '127.0.0.1', port }, () => srv.close(() => resolve(true)));
+  });
+}
 
 /** A free loopback port: bind port 0, read it, release it. */
 export function freePort(): Promise<number> {
@@ -269,7 +284,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   if (!fs.existsSync(options.workspaceFolder)) {
     throw new BenchError('server start', `workspace folder does not exist: ${options.workspaceFolder}`);
   }
-  installExitHooks();
+  installExitHooks(options.exitOnSignal ?? true);
 
   // Everything the server writes lives in one temp folder (unless given), so runs never share state.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-code-server-'));
@@ -302,7 +317,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   for (let attempt = 1; attempt <= 3; attempt++) {
     let port: number;
     try {
-      port = await freePort();
+      port = attempt === 1 && options.port && (await portIsFree(options.port)) ? options.port : await freePort();
     } catch (err) {
       throw new BenchError('port', `could not find a free loopback port: ${String(err)}`, logFile);
     }

@@ -50,7 +50,7 @@ describe('Clusters view', function () {
     assert.equal(byLabel(clusters, 'staging').description, 'EKS 1.31 · updating');
     assert.equal(byLabel(clusters, 'staging').icon, 'sync~spin');
     const pending = byLabel(clusters, 'edge-pending');
-    assert.match(pending.description, /^connected · RANCHER · pending · activation expires in 2 d 2[0-3] h$/);
+    assert.match(pending.description, /^connected · RANCHER · pending · expires in 2 d 2[0-3] h$/);
     assert.equal(pending.contextValue, 'eksConnector.cluster.connected.pending');
     assert.equal(pending.icon, 'watch');
     const expired = byLabel(clusters, 'edge-expired');
