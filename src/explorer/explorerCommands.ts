@@ -7,6 +7,8 @@ import { readExplorerSettings, saveProfile, saveRegions } from '../shared/settin
 import { loadCore } from '../shared/core';
 import { UserFacingError } from '../shared/commands';
 import type { ClusterTreeProvider } from './clusterTreeProvider';
+import type { ConnectionState } from '../shared/awsConnection';
+import { formatDescribedError } from '../core/aws/errors';
 import { AccountNode, ClusterNode, LoadMoreNode, RegionNode, type ExplorerNode } from './nodes';
 import { descriptionUri } from './clusterDescriptionProvider';
 
@@ -112,4 +114,34 @@ export function refreshRegion(tree: ClusterTreeProvider, node: ExplorerNode | un
 
 export async function loadMore(tree: ClusterTreeProvider, node: ExplorerNode | undefined): Promise<void> {
   if (node instanceof LoadMoreNode) await tree.loadMore(node);
+}
+
+/** The full reason and fix for a failed credentials state, with the actions that fix it. */
+export async function showConnectionError(state: ConnectionState | undefined): Promise<void> {
+  if (state?.kind !== 'credentialsFailed' && state?.kind !== 'noCredentials') {
+    void vscode.window.showInformationMessage('The AWS credentials work: nothing to report.');
+    return;
+  }
+  const error = state.error;
+  const actions = [...(error.kind === 'ssoExpired' ? ['Sign In Again'] : []), 'Choose AWS Profile', 'Retry'];
+  const choice = await vscode.window.showErrorMessage(formatDescribedError(error), ...actions);
+  if (choice === 'Sign In Again') await vscode.commands.executeCommand('eksConnector.ssoLogin');
+  else if (choice === 'Choose AWS Profile') await vscode.commands.executeCommand('eksConnector.chooseProfile');
+  else if (choice === 'Retry') await vscode.commands.executeCommand('eksConnector.refresh');
+}
+
+/** Runs `aws sso login --profile …` in a terminal; the credentials are reloaded when the terminal closes. */
+export function ssoLogin(state: ConnectionState | undefined, reload: () => void): void {
+  const command = state?.kind === 'credentialsFailed' && state.error.command ? state.error.command : undefined;
+  const profile = readExplorerSettings().profile;
+  const line = command ?? `aws sso login${profile ? ` --profile ${profile}` : ''}`;
+  const terminal = vscode.window.createTerminal({ name: 'AWS SSO sign-in' });
+  const closed = vscode.window.onDidCloseTerminal((t) => {
+    if (t !== terminal) return;
+    closed.dispose();
+    reload();
+  });
+  terminal.show();
+  // `exit` closes the terminal after a successful sign-in, which reloads the view.
+  terminal.sendText(`${line} && exit`);
 }

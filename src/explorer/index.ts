@@ -4,7 +4,6 @@ import type { AwsConnection, ConnectionState } from '../shared/awsConnection';
 import type { Logger } from '../shared/logger';
 import type { CommandTable } from '../shared/commands';
 import { affectsExplorer, readExplorerSettings } from '../shared/settings';
-import { formatDescribedError } from '../core/aws/errors';
 import { ClusterTreeProvider } from './clusterTreeProvider';
 import { ClusterDescriptionProvider, DESCRIPTION_SCHEME } from './clusterDescriptionProvider';
 import * as commands from './explorerCommands';
@@ -23,9 +22,10 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
 
   const showState = (state: ConnectionState | undefined) => {
     void vscode.commands.executeCommand('setContext', 'eksConnector.state', state?.kind ?? 'loading');
-    if (state?.kind === 'credentialsFailed' || state?.kind === 'noCredentials') {
-      view.message = formatDescribedError(state.error) + (state.error.command ? ` (\`${state.error.command}\`)` : '');
-    } else if (state?.kind === 'ready' && state.configProblems.length) {
+    const error = state?.kind === 'credentialsFailed' || state?.kind === 'noCredentials' ? state.error : undefined;
+    void vscode.commands.executeCommand('setContext', 'eksConnector.errorKind', error?.kind ?? '');
+    // A view message would hide the welcome content, so failures are explained there (Show Details) instead.
+    if (state?.kind === 'ready' && state.configProblems.length) {
       const p = state.configProblems[0];
       view.message = `${p.file} line ${p.line} is skipped by the AWS SDK: ${p.problem}.`;
     } else {
@@ -71,6 +71,8 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
       'eksConnector.openClusterDescription': (node?: ExplorerNode) => commands.openClusterDescription(node ?? view.selection[0]),
       'eksConnector.loadMore': (node?: ExplorerNode) => commands.loadMore(tree, node),
       'eksConnector.openAwsConfig': () => commands.openAwsConfig(),
+      'eksConnector.showConnectionError': () => commands.showConnectionError(tree.connectionState),
+      'eksConnector.ssoLogin': () => commands.ssoLogin(tree.connectionState, () => connection.replaceSession('the aws sso login terminal closed')),
     },
   };
 }

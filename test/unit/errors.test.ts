@@ -44,6 +44,14 @@ describe('AWS error descriptions', () => {
     assert.match(unknown.reason, /profile "dev" is not defined/i);
   });
 
+  it('names the failing credential_process command', () => {
+    const error = Object.assign(new Error('Command failed: /opt/bin/get-creds --role x\n'), { name: 'CredentialsProviderError' });
+    const d = describeAwsError(error, ctx);
+    assert.equal(d.kind, 'credentialProcessFailed');
+    assert.match(d.reason, /credential_process of profile "dev" failed/);
+    assert.match(d.fix, /Run `\/opt\/bin\/get-creds --role x` in a terminal/);
+  });
+
   it('treats cancellation as its own kind', () => {
     const abort = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     assert.equal(describeAwsError(abort, ctx).kind, 'cancelled');

@@ -10,6 +10,7 @@ export type AwsErrorKind =
   | 'invalidCredentials'
   | 'noCredentials'
   | 'unknownProfile'
+  | 'credentialProcessFailed'
   | 'throttled'
   | 'unreachable'
   | 'server'
@@ -128,6 +129,17 @@ export function describeAwsError(error: unknown, context: ErrorContext): Describ
       retryable: false, code,
     };
   }
+  if (/credential_process|^Command failed:/i.test(message)) {
+    const commandLine = /^Command failed: (.+)$/m.exec(message)?.[1]?.trim();
+    return {
+      kind: 'credentialProcessFailed', summary,
+      reason: `The credential_process of ${profileLabel(context)} failed: ${message}`,
+      fix: commandLine
+        ? `Run \`${commandLine}\` in a terminal to see its error, fix it, then retry.`
+        : 'Run the profile\'s credential_process command in a terminal to see its error, fix it, then retry.',
+      command: commandLine, retryable: true, code,
+    };
+  }
   if (/Could not load credentials from any providers/i.test(message) || code === 'CredentialsProviderError') {
     return {
       kind: 'noCredentials', summary,
@@ -221,6 +233,7 @@ export function errorHeadline(d: DescribedError): string {
     case 'invalidCredentials': return 'Credentials rejected by AWS';
     case 'noCredentials': return 'No AWS credentials';
     case 'unknownProfile': return 'Unknown AWS profile';
+    case 'credentialProcessFailed': return 'credential_process failed';
     case 'throttled': return 'Throttled by AWS';
     case 'unreachable': return `Endpoint unreachable (${d.code ?? 'network error'})`;
     case 'server': return 'AWS server error';

@@ -5,7 +5,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import http from 'node:http';
@@ -48,13 +48,14 @@ export class AwsSession {
     });
     // Built on first use: the chain's inner STS client (role_arn + source_profile) must get the chosen profile's
     // endpoint, which the SDK would only look up for the profile in AWS_PROFILE.
+    // A chosen profile resolves through that profile only (static keys, SSO, credential_process, role_arn), so a
+    // failure reports its real cause instead of the chain's final "Could not load credentials from any providers".
     let chain: Promise<AwsCredentialIdentityProvider> | undefined;
     this.credentials = async (properties) => {
-      chain ??= this.endpointFor('STS').then((endpoint) => fromNodeProviderChain({
-        profile: this.profile,
-        ignoreCache: true,
-        clientConfig: { requestHandler: this.handler, ...(endpoint ? { endpoint } : {}) },
-      }));
+      chain ??= this.endpointFor('STS').then((endpoint) => {
+        const init = { profile: this.profile, ignoreCache: true, clientConfig: { requestHandler: this.handler, ...(endpoint ? { endpoint } : {}) } };
+        return this.profile ? memoize(fromIni(init)) : fromNodeProviderChain(init);
+      });
       return (await chain)(properties);
     };
   }
@@ -135,6 +136,18 @@ export class AwsSession {
     this.clients.set(key, client);
     return client;
   }
+}
+
+/** Caches credentials until shortly before they expire, as the default chain does. */
+function memoize(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let current: Promise<Awaited<ReturnType<AwsCredentialIdentityProvider>>> | undefined;
+  return async (properties) => {
+    const cached = current && (await current.catch(() => undefined));
+    if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > 5 * 60_000)) return cached;
+    current = provider(properties);
+    current.catch(() => (current = undefined));
+    return current;
+  };
 }
 
 interface ClientConfig {

@@ -114,8 +114,9 @@ export function clusterTooltip(summary: ClusterSummary, now: Date): string[] {
   if (summary.version) lines.push(`Kubernetes: ${summary.version}${summary.platformVersion ? ` (${summary.platformVersion})` : ''}`);
   if (summary.provider) lines.push(`Provider: ${summary.provider}`);
   if (summary.roleArn) lines.push(`${summary.kind === 'connected' ? 'Connector agent role' : 'Cluster role'}: \`${summary.roleArn}\``);
-  if (summary.activationExpiry && summary.kind === 'connected') {
-    const state = isActivationExpired(summary, now) ? 'expired' : summary.status === 'ACTIVE' ? 'used' : 'expires';
+  // Once the agent has connected (ACTIVE) the activation no longer matters, so it is not shown.
+  if (summary.activationExpiry && summary.kind === 'connected' && summary.status !== 'ACTIVE') {
+    const state = isActivationExpired(summary, now) ? 'expired' : 'expires';
     lines.push(`Activation ${state}: ${summary.activationExpiry.toISOString()}`);
     if (state === 'expires') lines.push(`The ${activationCountdown(summary.activationExpiry, now)}: apply the connector manifest before then.`);
     if (isActivationExpired(summary, now)) lines.push('The activation can no longer be used: deregister the cluster and register it again.');
