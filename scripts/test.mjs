@@ -42,10 +42,17 @@ function run(label, command, args, { quiet = false } = {}) {
   });
 }
 
-/** Counts from mocha's spec reporter ("N passing", "N failing") or a plain "N passed, N failed" line. */
+/**
+ * Counts of one suite: the sum of labelled "<part>: N passed, M failed" lines where a runner prints them (the VS
+ * Code runner has an integration and a UI part), else mocha's "N passing" / "N failing".
+ */
 function counts(output) {
-  const passing = /(\d+) passing/.exec(output) ?? /(\d+) passed, \d+ failed/.exec(output);
-  const failing = /(\d+) failing/.exec(output) ?? /\d+ passed, (\d+) failed/.exec(output);
+  const labelled = [...output.matchAll(/^(?:\[[\w-]+\] )?[a-z]+: (\d+) passed, (\d+) failed/gm)];
+  if (labelled.length > 0) {
+    return labelled.reduce((sum, m) => ({ passed: sum.passed + Number(m[1]), failed: sum.failed + Number(m[2]) }), { passed: 0, failed: 0 });
+  }
+  const passing = /(\d+) passing/.exec(output);
+  const failing = /(\d+) failing/.exec(output);
   return { passed: passing ? Number(passing[1]) : 0, failed: failing ? Number(failing[1]) : 0 };
 }
 
