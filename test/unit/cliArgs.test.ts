@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { parseCli, EXIT } from '../../src/cli/args';
+
+describe('CLI arguments', () => {
+  it('parses a full register command', () => {
+    const r = parseCli(['register', '--context', 'kind-dev', '--region', 'us-west-2', '--name', 'dev', '--provider', 'rancher', '--role-arn', 'arn:aws:iam::1:role/R', '--grant', 'arn:aws:iam::1:user/a', '--grant', 'arn:aws:iam::1:user/b', '--no-wait', '--json', '--yes']);
+    assert.ok(r.ok);
+    assert.equal(r.command.kind, 'register');
+    if (r.command.kind !== 'register') return;
+    assert.deepEqual(r.command.grants, ['arn:aws:iam::1:user/a', 'arn:aws:iam::1:user/b']);
+    assert.equal(r.command.wait, false);
+    assert.equal(r.command.json, true);
+    assert.equal(r.command.provider, 'rancher');
+  });
+
+  it('refuses missing required options, naming them', () => {
+    const r = parseCli(['register', '--region', 'us-west-2']);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.message, /--name, --provider/);
+    const both = parseCli(['register', '--region', 'r', '--name', 'n', '--provider', 'OTHER', '--role-arn', 'a', '--create-role', 'b']);
+    assert.equal(both.ok, false);
+  });
+
+  it('refuses unknown commands and options', () => {
+    const cmd = parseCli(['connect']);
+    assert.equal(cmd.ok, false);
+    if (!cmd.ok) assert.match(cmd.message, /Unknown command "connect"/);
+    const opt = parseCli(['status', '--region', 'r', '--name', 'n', '--colour']);
+    assert.equal(opt.ok, false);
+    if (!opt.ok) assert.match(opt.message, /colour/);
+  });
+
+  it('needs a principal to grant or revoke', () => {
+    const r = parseCli(['grant', '--region', 'r', '--name', 'n']);
+    assert.equal(r.ok, false);
+  });
+
+  it('has distinct exit codes for each failure class', () => {
+    const codes = [EXIT.badInput, EXIT.preflight, EXIT.aws, EXIT.cluster, EXIT.cancelled];
+    assert.equal(new Set(codes).size, codes.length);
+  });
+});
