@@ -8,6 +8,7 @@ import path from 'node:path';
 import { spawnEmulator, type EmulatorProcess } from '../../test/support/emulatorProcess';
 import { startCodeServer, type CodeServer } from '../../test/vscode/harness/codeServer';
 import { startKubeCluster, type RunningKubeCluster } from '../kube/cluster';
+import { SimulatedConnectorAgent } from '../../test/support/simulatedAgent';
 import { sandboxSeed, SANDBOX_ACCESS_KEY, SANDBOX_REGIONS, SANDBOX_SECRET_KEY, DENIED_REGION } from './seed';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -75,6 +76,8 @@ function writeWorkspace(kube: RunningKubeCluster | undefined): string {
     `- AWS: a local emulator with account 123456789012 in ${SANDBOX_REGIONS.join(', ')}; the profile \`sandbox\` points at it.`,
     `  In ${DENIED_REGION} the sandbox identity may not list clusters, so that region shows an access-denied node.`,
     kube ? `- Kubernetes: a real kube-apiserver with sample workloads; \`KUBECONFIG=${kube.kubeconfigPath}\` (contexts \`sandbox-admin\`, \`sandbox-viewer\`).` : '- Kubernetes: not started (--no-kube).',
+    kube ? '  This cluster is not connected yet: register it with EKS from the EKS Connector view. A simulated connector agent' : '',
+    kube ? '  plays the part of the real one, so the registration becomes ACTIVE.' : '',
     '',
     'Stop the sandbox with Ctrl-C in the terminal that ran `npm start`.',
     '',
@@ -112,11 +115,13 @@ async function main(): Promise<void> {
   let emulator: EmulatorProcess | undefined;
   let kube: RunningKubeCluster | undefined;
   let server: CodeServer | undefined;
+  let agent: SimulatedConnectorAgent | undefined;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     step('stopping');
+    agent?.stop();
     await server?.stop().catch((e: unknown) => console.error(`code-server: ${String(e)}`));
     await kube?.stop().catch((e: unknown) => console.error(`kube: ${String(e)}`));
     await emulator?.stop().catch((e: unknown) => console.error(`emulator: ${String(e)}`));
@@ -133,6 +138,9 @@ async function main(): Promise<void> {
     if (withKube) {
       step('starting Kubernetes (kube-apiserver, controller-manager, scheduler, kwok) with sample workloads');
       kube = await startKubeCluster({ dir: path.join(sandboxDir, 'kube'), seed: 'sample', log: (line) => console.log(`  ${line}`) });
+      // Stands in for the connector agent once the extension applies the connector to this cluster.
+      agent = new SimulatedConnectorAgent(kube.kubeConfig('sandbox-admin'), emulator.url, (line) => console.log(`  ${line}`));
+      agent.start();
     }
 
     step('starting VS Code (code-server)');
