@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import type { KubernetesObject, V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
+import {
+  ConsoleAccessError, consoleAccessObjects, fullAccessBindingName, grantedPrincipals, grantsFromObjects,
+  principalNameSuffix, renderConsoleAccess, restrictedAccessBindingName, validateNamespaceName, withGrant, withoutGrant,
+  type ConsoleAccessGrant,
+} from '../../src/core/connector/consoleAccess';
+import { applyOrder, objectKey, renderConnectorManifest } from '../../src/core/connector/manifest';
+
+const TARGET = { clusterName: 'demo', region: 'eu-west-1' };
+const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
+const BOB = 'arn:aws:iam::123456789012:user/bob';
+const SSO = 'arn:aws:iam::123456789012:role/AWSReservedSSO_ReadOnly_0123456789abcdef';
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+const full = (principalArn: string): ConsoleAccessGrant => ({ principalArn, scope: { kind: 'full' } });
+const restricted = (principalArn: string, namespaces: string[]): ConsoleAccessGrant => ({ principalArn, scope: { kind: 'namespaces', namespaces } });
+const READ = ['get', 'list'];
+
+const manifestFor = (grants: ConsoleAccessGrant[]) => renderConnectorManifest({
+  clusterName: 'demo', region: 'eu-west-1', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: grants,
+});
+
+describe('connector console access: full access (facts §5.3)', () => {
+  const access = renderConsoleAccess([full(ADMIN), full(SSO)], TARGET);
+
+  it('renders the full-access ClusterRole with get/list on the console\'s resources', () => {
+    assert.equal(access.roles.length, 1);
+    const role = access.roles[0];
+    assert.equal(role.kind, 'ClusterRole');
+    assert.equal(role.metadata?.name, 'eks-connector-console-dashboard-full-access-clusterrole');
+    assert.deepEqual(plain(role.rules), [
+      { apiGroups: [''], resources: ['nodes', 'namespaces', 'pods', 'events'], verbs: READ },
+      { apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'statefulsets', 'replicasets'], verbs: READ },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: READ },
+    ]);
+    for (const rule of role.rules ?? []) assert.doesNotMatch(rule.verbs.join(), /create|update|patch|delete|\*/);
+  });
+
+  it('binds each ARN with its own ClusterRoleBinding, named after a hash of the ARN', () => {
+    assert.equal(access.bindings.length, 2);
+    const [adminBinding, ssoBinding] = access.bindings as V1ClusterRoleBinding[];
+    assert.equal(adminBinding.kind, 'ClusterRoleBinding');
+    assert.equal(adminBinding.metadata?.name, fullAccessBindingName(ADMIN));
+    assert.match(adminBinding.metadata?.name ?? '', /^eks-connector-console-dashboard-full-access-[0-9a-f]{16}$/);
+    assert.deepEqual(plain(adminBinding.subjects), [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: ADMIN }]);
+    assert.deepEqual(plain(adminBinding.roleRef), { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'eks-connector-console-dashboard-full-access-clusterrole' });
+    assert.deepEqual(plain(ssoBinding.subjects), [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: SSO }]);
+    assert.notEqual(adminBinding.metadata?.name, ssoBinding.metadata?.name);
+  });
+
+  it('derives names deterministically: same ARN same name, different ARN different name', () => {
+    assert.equal(principalNameSuffix(ADMIN), principalNameSuffix(ADMIN));
+    assert.equal(principalNameSuffix(ADMIN), '1170598fd2ae284b', 'stable across releases, or existing bindings would be orphaned');
+    assert.notEqual(principalNameSuffix(ADMIN), principalNameSuffix(`${ADMIN}2`));
+    assert.equal(fullAccessBindingName(ADMIN).length <= 63, true);
+  });
+
+  it('lists exactly the granted ARNs in the impersonation rule', () => {
+    assert.deepEqual(access.impersonationRole.rules?.[0].resourceNames, [ADMIN, SSO]);
+  });
+
+  it('labels and annotates every object', () => {
+    for (const obj of consoleAccessObjects(access)) {
+      assert.equal(obj.metadata?.labels?.['app.kubernetes.io/managed-by'], 'eks-connector-vscode', objectKey(obj));
+      assert.equal(obj.metadata?.labels?.['app.kubernetes.io/part-of'], 'eks-connector', objectKey(obj));
+      assert.equal(obj.metadata?.annotations?.['eks-connector-vscode/cluster'], 'eu-west-1/demo', objectKey(obj));
+    }
+  });
+});
+
+describe('connector console access: restricted access', () => {
+  const access = renderConsoleAccess([restricted(BOB, ['team-b', 'team-a', 'team-a'])], TARGET);
+  const objects = consoleAccessObjects(access);
+  const find = (kind: string, name: string, namespace?: string) => {
+    const found = objects.find((o) => o.kind === kind && o.metadata?.name === name && o.metadata?.namespace === namespace);
+    assert.ok(found, `${kind} ${namespace ?? ''}/${name}`);
+    return found;
+  };
+
+  it('lets the principal list nodes and namespaces cluster-wide, and nothing else there', () => {
+    const clusterRole = find('ClusterRole', 'eks-connector-console-dashboard-restricted-access-clusterrole') as { rules?: unknown };
+    assert.deepEqual(plain(clusterRole.rules), [{ apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: READ }]);
+    const binding = find('ClusterRoleBinding', restrictedAccessBindingName(BOB)) as V1ClusterRoleBinding;
+    assert.deepEqual(plain(binding.subjects), [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: BOB }]);
+    assert.equal(binding.roleRef.name, 'eks-connector-console-dashboard-restricted-access-clusterrole');
+    assert.equal(objects.some((o) => o.metadata?.name === 'eks-connector-console-dashboard-full-access-clusterrole'), false, 'no full access role when nobody has full access');
+  });
+
+  it('adds a read-only Role and a RoleBinding in each chosen namespace (deduplicated, sorted)', () => {
+    assert.deepEqual(access.grants, [restricted(BOB, ['team-a', 'team-b'])]);
+    for (const namespace of ['team-a', 'team-b']) {
+      const role = find('Role', 'eks-connector-console-dashboard-restricted-access-role', namespace) as { rules?: unknown };
+      assert.deepEqual(plain(role.rules), [
+        { apiGroups: [''], resources: ['pods', 'events', 'services'], verbs: READ },
+        { apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'statefulsets', 'replicasets'], verbs: READ },
+        { apiGroups: ['batch'], resources: ['jobs'], verbs: READ },
+      ]);
+      assert.doesNotMatch(JSON.stringify(role.rules), /secrets|configmaps/);
+      const binding = find('RoleBinding', restrictedAccessBindingName(BOB), namespace) as V1RoleBinding;
+      assert.deepEqual(plain(binding.subjects), [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: BOB }]);
+      assert.deepEqual(plain(binding.roleRef), { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'eks-connector-console-dashboard-restricted-access-role' });
+    }
+    assert.equal(objects.filter((o) => o.kind === 'Role').length, 2);
+    assert.equal(objects.filter((o) => o.kind === 'RoleBinding').length, 2);
+  });
+
+  it('shares one Role per namespace between principals', () => {
+    const shared = renderConsoleAccess([restricted(BOB, ['team-a']), restricted(SSO, ['team-a', 'ops'])], TARGET);
+    const roles = shared.roles.filter((r) => r.kind === 'Role').map((r) => r.metadata?.namespace);
+    assert.deepEqual(roles, ['ops', 'team-a']);
+    assert.equal(shared.bindings.filter((b) => b.kind === 'RoleBinding').length, 3);
+  });
+
+  it('checks namespace names', () => {
+    assert.deepEqual(validateNamespaceName(' team-a '), { ok: true, value: 'team-a' });
+    assert.deepEqual(validateNamespaceName('Team-A'), {
+      ok: false,
+      message: '"Team-A" is not a namespace name: use lowercase letters, digits and "-", starting and ending with a letter or digit.',
+      hint: 'Did you mean "team-a"?',
+    });
+    assert.equal(validateNamespaceName('-x').ok, false);
+    assert.equal(validateNamespaceName('a'.repeat(64)).ok, false);
+    assert.equal(validateNamespaceName('').ok, false);
+    assert.throws(() => renderConsoleAccess([restricted(BOB, ['bad_ns'])], TARGET), /"bad_ns" is not a namespace name/);
+    assert.throws(() => renderConsoleAccess([restricted(BOB, [])], TARGET), /Choose at least one namespace for arn:aws:iam::123456789012:user\/bob/);
+  });
+});
+
+describe('connector console access: refusals', () => {
+  it('refuses an empty grant list', () => {
+    assert.throws(() => renderConsoleAccess([], TARGET), (error: Error) => error instanceof ConsoleAccessError && /at least one IAM principal/.test(error.message));
+  });
+
+  it('refuses ARNs that are not canonical, and says which one to use', () => {
+    assert.throws(
+      () => renderConsoleAccess([full('arn:aws:sts::123456789012:assumed-role/Admin/alice')], TARGET),
+      /not in canonical form; grant access to arn:aws:iam::123456789012:role\/Admin/,
+    );
+    assert.throws(() => renderConsoleAccess([full('bob')], TARGET), /Cannot grant console access to "bob": "bob" is not an ARN/);
+  });
+
+  it('refuses a principal listed twice', () => {
+    assert.throws(() => renderConsoleAccess([full(ADMIN), restricted(ADMIN, ['a'])], TARGET), /listed twice/);
+  });
+});
+
+describe('connector console access: grant and revoke', () => {
+  const base = manifestFor([full(ADMIN)]);
+
+  it('reads the granted principals from the impersonation rule', () => {
+    assert.deepEqual(grantedPrincipals(base), [ADMIN]);
+  });
+
+  it('adds a principal to the impersonation rule and binds it, without changing the original', () => {
+    const granted = withGrant(base, restricted(BOB, ['team-a']));
+    assert.deepEqual(grantedPrincipals(granted), [ADMIN, BOB]);
+    assert.deepEqual(grantedPrincipals(base), [ADMIN], 'the input manifest is untouched');
+    const keys = applyOrder(granted).map(objectKey);
+    assert.ok(keys.includes(`rbac.authorization.k8s.io/v1/RoleBinding/team-a/${restrictedAccessBindingName(BOB)}`));
+    assert.ok(keys.includes(`rbac.authorization.k8s.io/v1/ClusterRoleBinding//${fullAccessBindingName(ADMIN)}`));
+    // Everything else (the connector itself, the activation Secret) is carried over as is.
+    assert.equal(granted.statefulSet, base.statefulSet);
+    assert.equal(granted.activationSecret, base.activationSecret);
+  });
+
+  it('replaces the scope when the principal already has access', () => {
+    const narrowed = withGrant(base, restricted(ADMIN, ['ops']));
+    assert.deepEqual(grantedPrincipals(narrowed), [ADMIN]);
+    assert.deepEqual(narrowed.consoleAccess.grants, [restricted(ADMIN, ['ops'])]);
+    assert.equal(applyOrder(narrowed).some((o) => o.metadata?.name === fullAccessBindingName(ADMIN)), false, 'the full-access binding is gone');
+  });
+
+  it('revokes a principal from the impersonation rule and its bindings, accepting its session ARN', () => {
+    const two = withGrant(base, full(BOB));
+    const revoked = withoutGrant(two, 'arn:aws:sts::123456789012:assumed-role/Admin/alice');
+    assert.deepEqual(grantedPrincipals(revoked), [BOB]);
+    const names = applyOrder(revoked).map((o) => o.metadata?.name);
+    assert.equal(names.includes(fullAccessBindingName(ADMIN)), false);
+    assert.ok(names.includes(fullAccessBindingName(BOB)));
+  });
+
+  it('refuses to revoke the last principal, explaining why', () => {
+    assert.throws(
+      () => withoutGrant(base, ADMIN),
+      (error: Error) => error instanceof ConsoleAccessError && /only principal with console access/.test(error.message) && /impersonate/.test(error.message),
+    );
+  });
+
+  it('refuses to revoke a principal without access, or a malformed ARN', () => {
+    assert.throws(() => withoutGrant(base, BOB), /arn:aws:iam::123456789012:user\/bob has no console access to revoke/);
+    assert.throws(() => withoutGrant(base, 'nonsense'), /Cannot revoke console access for "nonsense"/);
+  });
+
+  it('refuses a grant with a non-canonical ARN', () => {
+    assert.throws(() => withGrant(base, full('arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_1')), /grant access to arn:aws:iam::123456789012:role\/AWSReservedSSO_X_1/);
+  });
+});
+
+describe('connector console access: reading grants back from objects', () => {
+  it('recovers the grants rendered, so grant/revoke can start from a live cluster', () => {
+    const grants = [full(ADMIN), restricted(BOB, ['team-a', 'team-b'])];
+    const objects: KubernetesObject[] = consoleAccessObjects(renderConsoleAccess(grants, TARGET));
+    assert.deepEqual(grantsFromObjects(objects), { grants, impersonationOnly: [] });
+  });
+
+  it('reports principals that can be impersonated but have no binding it recognises', () => {
+    const access = renderConsoleAccess([full(ADMIN), full(BOB)], TARGET);
+    const withoutBobBinding = consoleAccessObjects(access).filter((o) => o.metadata?.name !== fullAccessBindingName(BOB));
+    assert.deepEqual(grantsFromObjects(withoutBobBinding), { grants: [full(ADMIN)], impersonationOnly: [BOB] });
+    assert.deepEqual(grantsFromObjects([]), { grants: [], impersonationOnly: [] });
+  });
+});
