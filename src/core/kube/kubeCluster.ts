@@ -404,6 +404,28 @@ export class KubeCluster {
     }
   }
 
+  /**
+   * Objects of one kind matching a label selector, in every namespace (or one), following continue tokens.
+   * An API the cluster does not serve gives an empty list.
+   */
+  async list<T extends k8s.KubernetesObject = k8s.KubernetesObject>(apiVersion: string, kind: string, options: { labelSelector?: string; namespace?: string; signal?: AbortSignal } = {}): Promise<T[]> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    try {
+      do {
+        const page = await this.request(`Listing ${kind} objects`, options.signal, (c) => this.objects(c).list<T>(
+          apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector, 500, continueToken,
+        ));
+        items.push(...page.items);
+        continueToken = page.metadata?._continue || undefined;
+      } while (continueToken);
+    } catch (err) {
+      if (err instanceof KubeOperationError && (err.described.kind === 'notFound' || isUnservedKind(err))) return [];
+      throw err;
+    }
+    return items;
+  }
+
   async exists(object: ObjectRef, signal?: AbortSignal): Promise<boolean> {
     return (await this.read(object, signal)) !== undefined;
   }

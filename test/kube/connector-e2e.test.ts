@@ -1,0 +1,215 @@
+// Connecting a cluster end to end through the core service: the real control plane (shared sample cluster), the AWS
+// emulator, and the simulated connector agent. register → ACTIVE → grant → revoke → deregister, RBAC proven by the
+// API server, and failures at each step leaving nothing behind.
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { EmulatorControl } from '../../emulator/src/control-client';
+import { AwsSession } from '../../src/core/aws/session';
+import { KubeCluster } from '../../src/core/kube/kubeCluster';
+import { ConnectorError, ConnectorService, type ConnectPlan, type ConnectProgress } from '../../src/core/connector/connectorService';
+import { SecretRedactor } from '../../src/core/util/redact';
+import { SimulatedConnectorAgent } from '../support/simulatedAgent';
+import { sharedCluster, eventually } from './shared';
+import type { RunningKubeCluster } from '../../scripts/kube/cluster';
+
+const ACCOUNT = '123456789012';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/AmazonEKSConnectorAgentRole`;
+const CALLER = `arn:aws:iam::${ACCOUNT}:user/platform`;
+const OTHER = `arn:aws:iam::${ACCOUNT}:role/Auditor`;
+const CONNECTOR_SA = 'system:serviceaccount:eks-connector:eks-connector';
+
+describe('connector end to end (core service, real API server, emulator, simulated agent)', function () {
+  this.timeout(180_000);
+  let kube: RunningKubeCluster;
+  let emulator: RunningEmulator;
+  let control: EmulatorControl;
+  let session: AwsSession;
+  let agent: SimulatedConnectorAgent;
+  let admin: k8s.KubeConfig;
+  const savedEnv = { ...process.env };
+  const redactor = new SecretRedactor();
+
+  const plan = (overrides: Partial<ConnectPlan> = {}): ConnectPlan => ({
+    region: 'us-west-2', name: 'e2e-cluster', provider: 'other', role: { kind: 'existing', arn: ROLE }, grants: [], nodeSelector: true, ...overrides,
+  });
+  const service = (kc: k8s.KubeConfig = admin) => new ConnectorService({ session, kube: new KubeCluster(kc), redactor });
+
+  /** Whether `user` may do `verb` on `resource` (group "" core), as the real authorizer decides. */
+  async function allowed(user: string, verb: string, resource: string, name?: string, group = ''): Promise<boolean> {
+    const review = await admin.makeApiClient(k8s.AuthorizationV1Api).createSubjectAccessReview({
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups: ['system:authenticated'], resourceAttributes: { verb, resource, group, name } } },
+    });
+    return review.status?.allowed === true;
+  }
+
+  async function registrationExists(name: string): Promise<boolean> {
+    const state = await control.getState();
+    return JSON.stringify(state).includes(`"${name}"`);
+  }
+
+  async function connectorObjects(): Promise<string[]> {
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const selector = 'app.kubernetes.io/managed-by=eks-connector-vscode';
+    const [roles, bindings] = await Promise.all([rbac.listClusterRole({ labelSelector: selector }), rbac.listClusterRoleBinding({ labelSelector: selector })]);
+    // A terminating namespace still counts: the next test could not create it again yet.
+    const ns = await admin.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'eks-connector' }).then((n) => [`Namespace eks-connector (${n.status?.phase})`], () => []);
+    return [...roles.items.map((r) => `ClusterRole ${r.metadata?.name}`), ...bindings.items.map((b) => `ClusterRoleBinding ${b.metadata?.name}`), ...ns];
+  }
+
+  /** Another tool owns a field of the connector's ConfigMap (as a Helm install would): server-side apply conflicts there. */
+  async function plantConflict(): Promise<void> {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'eks-connector', labels: { 'app.kubernetes.io/managed-by': 'eks-connector-vscode' } } } });
+    await core.createNamespacedConfigMap({ namespace: 'eks-connector', body: { metadata: { name: 'eks-connector-agent' }, data: { 'amazon-ssm-agent.json': '{}' } }, fieldManager: 'helm' });
+  }
+
+  before(async () => {
+    kube = await sharedCluster();
+    admin = kube.kubeConfig('sandbox-admin');
+    emulator = await startEmulator({
+      seed: {
+        accountId: ACCOUNT,
+        timings: { deregisterSeconds: 1 },
+        identities: [
+          { accessKeyId: 'AKIAE2EPLATFORM00001', arn: CALLER },
+          { accessKeyId: 'AKIAE2ENOREGISTER001', arn: `arn:aws:iam::${ACCOUNT}:user/no-register`, deny: [{ action: 'eks:RegisterCluster' }] },
+        ],
+        iam: { roles: [{ name: 'AmazonEKSConnectorAgentRole', trustService: 'ssm.amazonaws.com' }] },
+      },
+    });
+    control = new EmulatorControl(emulator.url);
+    Object.assign(process.env, { AWS_ENDPOINT_URL: emulator.url, AWS_ACCESS_KEY_ID: 'AKIAE2EPLATFORM00001', AWS_SECRET_ACCESS_KEY: 'x', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    session = new AwsSession();
+    agent = new SimulatedConnectorAgent(admin, emulator.url);
+    agent.start(300);
+  });
+
+  after(async () => {
+    agent?.stop();
+    session?.dispose();
+    await emulator?.close();
+    process.env = savedEnv;
+  });
+
+  it('registers, applies the connector, becomes ACTIVE, grants and revokes console access, and deregisters', async () => {
+    const progress: ConnectProgress[] = [];
+    const result = await service().connect(plan(), { onProgress: (p) => progress.push(p), pollIntervalMs: 200 });
+    assert.equal(result.cluster.status, 'ACTIVE');
+    assert.ok(progress.some((p) => p.step === 'register'));
+    assert.ok(progress.some((p) => p.step === 'apply' && /StatefulSet eks-connector\/eks-connector/.test(p.message)));
+    assert.ok(progress.some((p) => p.step === 'connect' && p.activationExpiry instanceof Date));
+    assert.ok(agent.events.some((e) => e.outcome === 'registered'), 'the simulated agent registered with the activation from the Secret');
+
+    // The connector may impersonate exactly the caller, who may read pods and nodes; nobody else.
+    assert.equal(await allowed(CONNECTOR_SA, 'impersonate', 'users', CALLER), true);
+    assert.equal(await allowed(CONNECTOR_SA, 'impersonate', 'users', OTHER), false);
+    assert.equal(await allowed(CONNECTOR_SA, 'impersonate', 'users', 'system:admin'), false);
+    assert.equal(await allowed(CALLER, 'list', 'pods'), true);
+    assert.equal(await allowed(CALLER, 'list', 'nodes'), true);
+    assert.equal(await allowed(OTHER, 'list', 'pods'), false);
+
+    // The activation code never left the Secret: not in progress messages, not in the GitOps YAML.
+    const state = JSON.stringify(await control.getState());
+    const code = /"activationCode":"([^"]+)"/.exec(state)?.[1];
+    assert.ok(code, 'the emulator holds the code');
+    assert.ok(!JSON.stringify(progress).includes(code));
+    assert.ok(!result.manifestYaml.includes(code));
+    assert.ok(!result.manifestYaml.includes(Buffer.from(code).toString('base64')));
+    assert.equal(redactor.redact(`code ${code}`), 'code <redacted>');
+
+    // Grant an assumed-role session: the role ARN (canonical) is what gets access.
+    await service().grant({ region: 'us-west-2', name: 'e2e-cluster' }, [{ principalArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Auditor/jane`, scope: { kind: 'full' } }]);
+    assert.equal(await allowed(CONNECTOR_SA, 'impersonate', 'users', OTHER), true);
+    assert.equal(await allowed(OTHER, 'list', 'nodes'), true);
+
+    await service().revoke({ region: 'us-west-2', name: 'e2e-cluster' }, [OTHER]);
+    assert.equal(await allowed(CONNECTOR_SA, 'impersonate', 'users', OTHER), false);
+    assert.equal(await allowed(OTHER, 'list', 'pods'), false);
+    assert.equal(await allowed(CALLER, 'list', 'pods'), true, 'the others keep their access');
+    await assert.rejects(service().revoke({ region: 'us-west-2', name: 'e2e-cluster' }, [CALLER]), /leave the connector unable to serve anyone/);
+
+    const status = await service().status({ region: 'us-west-2', name: 'e2e-cluster' });
+    assert.equal(status.cluster?.status, 'ACTIVE');
+    assert.equal(status.pods.length, 2);
+
+    const report = await service().deregister({ region: 'us-west-2', name: 'e2e-cluster' });
+    assert.deepEqual(report.remaining, []);
+    assert.ok(report.done.some((d) => /deregistered e2e-cluster/.test(d)));
+    assert.ok(report.done.some((d) => /SSM managed instance eks_c:e2e-cluster_/.test(d)));
+    assert.deepEqual(await eventually('the connector objects to go', connectorObjects, (objects) => objects.length === 0, 60_000), []);
+    assert.equal(await service().aws.waitForStatus('us-west-2', 'e2e-cluster', { until: [], intervalMs: 200 }), undefined);
+  });
+
+  it('refuses a viewer-only context at pre-flight, before anything is created', async () => {
+    const error = await service(kube.kubeConfig('sandbox-viewer')).connect(plan({ name: 'viewer-try' })).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ConnectorError, String(error));
+    assert.equal(error.category, 'preflight');
+    assert.ok(error.checks?.some((c) => c.id === 'adminRights' && c.status === 'fail'));
+    assert.equal(await registrationExists('viewer-try'), false);
+  });
+
+  it('refuses bad input and a region without the connector before anything is created', async () => {
+    for (const bad of [plan({ name: '-bad name' }), plan({ provider: 'minikube' }), plan({ region: 'cn-north-1' }), plan({ role: { kind: 'existing', arn: 'arn:aws:iam::123:role' } })]) {
+      const error = await service().connect(bad).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof ConnectorError && error.category === 'preflight', String(error));
+      assert.ok(error.checks?.some((c) => c.status === 'fail' && c.fix));
+    }
+  });
+
+  it('reports access denied for eks:RegisterCluster and leaves nothing', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAE2ENOREGISTER001';
+    const denied = new AwsSession();
+    try {
+      const error = await new ConnectorService({ session: denied, kube: new KubeCluster(admin) }).connect(plan({ name: 'denied-try' })).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof ConnectorError, String(error));
+      assert.equal(error.category, 'aws');
+      assert.match(error.message, /eks:RegisterCluster/);
+      assert.deepEqual(error.remaining, []);
+      assert.equal(await registrationExists('denied-try'), false);
+      assert.deepEqual(await connectorObjects(), []);
+    } finally {
+      denied.dispose();
+      process.env.AWS_ACCESS_KEY_ID = 'AKIAE2EPLATFORM00001';
+    }
+  });
+
+  it('rolls back a failure during apply: no registration, no objects', async () => {
+    await plantConflict();
+    const error = await service().connect(plan({ name: 'apply-fails' }), { pollIntervalMs: 200 }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ConnectorError, String(error));
+    assert.equal(error.category, 'cluster');
+    assert.match(error.message, /helm|conflict/i);
+    assert.deepEqual(error.remaining, [], error.message);
+    assert.match(error.message, /Everything created was removed/);
+    assert.deepEqual(await eventually('objects removed', connectorObjects, (o) => o.length === 0, 60_000), []);
+    const status = await service().aws.describe('us-west-2', 'apply-fails').then((c) => c?.status);
+    assert.ok(status === undefined || status === 'DELETING', `the registration was deregistered (status ${status})`);
+  });
+
+  it('rolls back when cancelled mid-way', async () => {
+    const abort = new AbortController();
+    const error = await service().connect(plan({ name: 'cancelled' }), {
+      signal: abort.signal,
+      onProgress: (p) => { if (p.step === 'apply' && /ServiceAccount/.test(p.message)) abort.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ConnectorError, String(error));
+    assert.equal(error.category, 'cancelled');
+    assert.deepEqual(error.remaining, []);
+    assert.deepEqual(await eventually('objects removed', connectorObjects, (o) => o.length === 0, 60_000), []);
+    const status = await service().aws.describe('us-west-2', 'cancelled').then((c) => c?.status);
+    assert.ok(status === undefined || status === 'DELETING', `the registration was deregistered (status ${status})`);
+  });
+
+  it('keeps what was created when asked, and says exactly what remains', async () => {
+    await plantConflict();
+    const error = await service().connect(plan({ name: 'kept' }), { onFailure: async () => 'keep' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ConnectorError, String(error));
+    assert.ok(error.remaining.some((r) => /EKS registration kept in us-west-2/.test(r)), error.remaining.join('\n'));
+    assert.ok(error.remaining.some((r) => /connector objects in the cluster/.test(r)));
+    // Clean up through deregister, which also proves it removes a half-made connection.
+    const report = await service().deregister({ region: 'us-west-2', name: 'kept' });
+    assert.deepEqual(report.remaining, []);
+    assert.deepEqual(await eventually('objects removed', connectorObjects, (o) => o.length === 0, 60_000), []);
+  });
+});
