@@ -71,5 +71,5 @@ if (watch) {
       }
     }
   }
-  console.log(`build: ${builds.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+  if (!process.argv.includes('--quiet')) console.log(`build: ${builds.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
 }

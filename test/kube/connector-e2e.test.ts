@@ -10,7 +10,7 @@ import { KubeCluster } from '../../src/core/kube/kubeCluster';
 import { ConnectorError, ConnectorService, type ConnectPlan, type ConnectProgress } from '../../src/core/connector/connectorService';
 import { SecretRedactor } from '../../src/core/util/redact';
 import { SimulatedConnectorAgent } from '../support/simulatedAgent';
-import { sharedCluster, eventually } from './shared';
+import { sharedCluster, eventually, connectorNamespaceGone } from './shared';
 import type { RunningKubeCluster } from '../../scripts/kube/cluster';
 
 const ACCOUNT = '123456789012';
@@ -66,6 +66,7 @@ describe('connector end to end (core service, real API server, emulator, simulat
 
   before(async () => {
     kube = await sharedCluster();
+    await connectorNamespaceGone(kube.kubeConfig('sandbox-admin'));
     admin = kube.kubeConfig('sandbox-admin');
     emulator = await startEmulator({
       seed: {
@@ -152,7 +153,7 @@ describe('connector end to end (core service, real API server, emulator, simulat
   it('refuses bad input and a region without the connector before anything is created', async () => {
     for (const bad of [plan({ name: '-bad name' }), plan({ provider: 'minikube' }), plan({ region: 'cn-north-1' }), plan({ role: { kind: 'existing', arn: 'arn:aws:iam::123:role' } })]) {
       const error = await service().connect(bad).then(() => undefined, (e: unknown) => e);
-      assert.ok(error instanceof ConnectorError && error.category === 'preflight', String(error));
+      assert.ok(error instanceof ConnectorError && error.category === 'input', String(error));
       assert.ok(error.checks?.some((c) => c.status === 'fail' && c.fix));
     }
   });

@@ -92,3 +92,9 @@ export async function freshNamespace(kc: k8s.KubeConfig, prefix: string): Promis
   await eventually(`ServiceAccount ${name}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), () => true);
   return name;
 }
+
+/** Waits until no `eks-connector` namespace exists (a deleted one terminates for a few seconds). */
+export async function connectorNamespaceGone(kubeConfig: k8s.KubeConfig): Promise<void> {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  await eventually('the eks-connector namespace to be gone', () => core.readNamespace({ name: 'eks-connector' }).then(() => 'present', () => 'absent'), (s) => s === 'absent', 90_000);
+}

@@ -25,6 +25,8 @@ import type { ImageOverrides } from './images';
 import { podProblem, logsCommand, type PodProblem } from './podProblems';
 
 export const FIELD_MANAGER = 'eks-connector-vscode';
+/** Checks of what the user typed, as opposed to checks of AWS or the cluster. */
+const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn']);
 const MANAGED_SELECTOR = Object.entries(MANAGED_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
 // Placeholders for rendering what will be created before RegisterCluster has answered (pre-flight, repair).
 const PLACEHOLDER_ACTIVATION_ID = '00000000-0000-4000-8000-000000000000';
@@ -155,7 +157,7 @@ export class ConnectorService {
     else pass('region', 'Region offers the EKS Connector', `${plan.region} (${region.name})`);
     if (plan.role.kind === 'existing') {
       const role = validateRoleArn(plan.role.arn);
-      if (!role.ok) fail('role', 'Agent role', role.message, role.hint ?? 'Give the ARN of an IAM role that trusts ssm.amazonaws.com.');
+      if (!role.ok) fail('roleArn', 'Agent role ARN is valid', role.message, role.hint ?? 'Give the ARN of an IAM role that trusts ssm.amazonaws.com.');
     }
     if (checks.some((c) => c.status === 'fail')) return { ok: false, checks };
 
@@ -236,7 +238,9 @@ export class ConnectorService {
     const report = await this.check(plan, signal);
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === 'fail');
-      throw new ConnectorError(`Pre-flight failed: ${failed.map((c) => `${c.title}: ${c.reason}`).join('; ')}`, 'preflight', [], report.checks, failed[0]?.fix);
+      // Wrong input (name, provider, region, role ARN) is the user's to correct; the rest is the environment's.
+      const category = failed.every((c) => INPUT_CHECKS.has(c.id)) ? 'input' : 'preflight';
+      throw new ConnectorError(`${category === 'input' ? 'Invalid input' : 'Pre-flight failed'}: ${failed.map((c) => `${c.title}: ${c.reason}`).join('; ')}`, category, [], report.checks, failed[0]?.fix);
     }
     const grants = this.grantsFor(plan, report.callerPrincipal);
     if (report.resume) return this.resume(plan, report.resume, grants, options);

@@ -1,0 +1,156 @@
+// `eks-connector`: the headless face of the connector service, for pipelines and end-to-end tests. AWS credentials
+// and endpoints come from the standard AWS environment and config; the cluster from a kubeconfig context.
+import { AwsSession } from '../core/aws/session';
+import { KubeCluster } from '../core/kube/kubeCluster';
+import { kubeConfigFor, loadKubeconfig } from '../core/kube/kubeconfig';
+import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
+import { validatePrincipalArn } from '../core/connector/arn';
+import { isCancellation } from '../core/util/abort';
+import { SecretRedactor } from '../core/util/redact';
+import { EXIT, parseCli, type CliCommand } from './args';
+
+const EXIT_FOR: Record<FailureCategory, number> = {
+  input: EXIT.badInput, preflight: EXIT.preflight, aws: EXIT.aws, cluster: EXIT.cluster, cancelled: EXIT.cancelled,
+};
+
+class Output {
+  constructor(private readonly json: boolean, private readonly redactor: SecretRedactor) {}
+  /** Progress and human output go to stderr in JSON mode, so stdout stays one JSON document. */
+  line(text: string): void {
+    (this.json ? process.stderr : process.stdout).write(`${this.redactor.redact(text)}\n`);
+  }
+  result(value: unknown, human: () => void): void {
+    if (this.json) process.stdout.write(`${this.redactor.redact(JSON.stringify(value, null, 2))}\n`);
+    else human();
+  }
+  error(message: string): void {
+    process.stderr.write(`eks-connector: ${this.redactor.redact(message)}\n`);
+  }
+}
+
+function printChecks(out: Output, checks: readonly ConnectorCheck[]): void {
+  for (const c of checks) {
+    const mark = c.status === 'pass' ? '✔' : c.status === 'warn' ? '!' : '✘';
+    out.line(`  ${mark} ${c.title}${c.reason ? `: ${c.reason}` : ''}`);
+    if (c.status !== 'pass' && c.fix) out.line(`      fix: ${c.fix}`);
+    for (const d of c.details ?? []) if (c.status !== 'pass') out.line(`      - ${d}`);
+  }
+}
+
+async function clusterFor(command: Extract<CliCommand, { context?: string }>): Promise<KubeCluster> {
+  const loaded = await loadKubeconfig(command.kubeconfig ? { kubeconfigEnv: command.kubeconfig } : {});
+  const name = command.context ?? loaded.currentContext;
+  if (!name) {
+    throw new ConnectorError(`No kubeconfig context to use: ${loaded.problems.map((p) => p.message).join('; ') || 'the kubeconfig sets no current context'}.`, 'input', [], undefined, 'Pass --context <name> or set a current context with `kubectl config use-context`.');
+  }
+  try {
+    return new KubeCluster(kubeConfigFor(name, loaded));
+  } catch (error) {
+    throw new ConnectorError((error as Error).message, 'input', [], undefined, (error as { fix?: string }).fix);
+  }
+}
+
+async function run(command: CliCommand, out: Output, redactor: SecretRedactor, signal: AbortSignal): Promise<number> {
+  if (command.kind === 'help') {
+    process.stdout.write(`${command.text}\n`);
+    return EXIT.ok;
+  }
+  const session = new AwsSession({ profile: command.profile, appId: 'eks-connector-cli' });
+  try {
+    const kube = await clusterFor(command);
+    const service = new ConnectorService({ session, kube, redactor });
+    const target = { region: command.region, name: command.name };
+    switch (command.kind) {
+      case 'register': {
+        const grants = [];
+        for (const arn of command.grants) {
+          const valid = validatePrincipalArn(arn);
+          if (!valid.ok) throw new ConnectorError(`--grant ${arn}: ${valid.message}`, 'input', [], undefined, valid.hint);
+          grants.push({ principalArn: valid.value, scope: { kind: 'full' as const } });
+        }
+        out.line(`Connecting the cluster of context ${kube.contextName} as ${command.name} in ${command.region}`);
+        const result = await service.connect({
+          region: command.region, name: command.name, provider: command.provider,
+          role: command.createRole ? { kind: 'create', name: command.createRole } : { kind: 'existing', arn: command.roleArn! },
+          grants, nodeSelector: !command.noNodeSelector,
+        }, {
+          signal, wait: command.wait,
+          onProgress: (p) => out.line(`  [${p.step}] ${p.message}`),
+          onFailure: async () => (command.keepOnFailure ? 'keep' : 'rollback'),
+        });
+        out.result({ name: command.name, region: command.region, status: result.cluster.status, arn: result.cluster.arn, resumed: result.resumed, roleArn: result.roleArn, applied: result.applied, activationExpiry: result.cluster.connectorConfig?.activationExpiry },
+          () => out.line(`${command.name} is ${result.cluster.status}${result.cluster.status === 'PENDING' ? ` (activation expires ${result.cluster.connectorConfig?.activationExpiry?.toISOString()})` : ''}.`));
+        return EXIT.ok;
+      }
+      case 'deregister': {
+        if (!command.yes) throw new ConnectorError(`Deregistering ${command.name} removes its registration and the connector from context ${kube.contextName}.`, 'input', [], undefined, 'Add --yes to confirm.');
+        const report = await service.deregister(target, { signal, onProgress: (m) => out.line(`  ${m}`) });
+        out.result(report, () => {
+          for (const d of report.done) out.line(`  ✔ ${d}`);
+          for (const r of report.remaining) out.line(`  ✘ left: ${r}`);
+        });
+        return report.remaining.length ? EXIT.aws : EXIT.ok;
+      }
+      case 'grant':
+      case 'revoke': {
+        const principals: string[] = [];
+        for (const arn of command.principals) {
+          const valid = validatePrincipalArn(arn);
+          if (!valid.ok) throw new ConnectorError(`--grant ${arn}: ${valid.message}`, 'input', [], undefined, valid.hint);
+          principals.push(valid.value);
+        }
+        const report = command.kind === 'grant'
+          ? await service.grant(target, principals.map((principalArn) => ({ principalArn, scope: { kind: 'full' as const } })), signal)
+          : await service.revoke(target, principals, signal);
+        out.result({ ...report, principals }, () => report.done.forEach((d) => out.line(`  ✔ ${d}`)));
+        return EXIT.ok;
+      }
+      case 'status': {
+        const status = await service.status(target, signal);
+        out.result({ status: status.cluster?.status ?? 'NOT_REGISTERED', arn: status.cluster?.arn, provider: status.cluster?.connectorConfig?.provider, activationExpiry: status.cluster?.connectorConfig?.activationExpiry, pods: status.pods, grants: status.grants }, () => {
+          out.line(`${command.name} in ${command.region}: ${status.cluster?.status ?? 'not registered'}`);
+          for (const p of status.pods) out.line(`  pod ${p.name}: ${p.phase}${p.problem ? ` — ${p.problem}` : ''}`);
+          for (const g of status.grants) out.line(`  console access: ${g}`);
+        });
+        return EXIT.ok;
+      }
+    }
+  } finally {
+    session.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const redactor = new SecretRedactor();
+  const parsed = parseCli(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`eks-connector: ${parsed.message}\n`);
+    process.exitCode = EXIT.badInput;
+    return;
+  }
+  const json = 'json' in parsed.command && parsed.command.json === true;
+  const out = new Output(json, redactor);
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+  try {
+    process.exitCode = await run(parsed.command, out, redactor, abort.signal);
+  } catch (error) {
+    if (error instanceof ConnectorError) {
+      out.error(error.message);
+      if (error.checks) printChecks(new Output(false, redactor), error.checks.filter((c) => c.status !== 'pass'));
+      if (error.fix) out.error(`fix: ${error.fix}`);
+      for (const r of error.remaining) out.error(`left behind: ${r}`);
+      if (json) out.result({ error: error.message, category: error.category, fix: error.fix, remaining: error.remaining, checks: error.checks }, () => undefined);
+      process.exitCode = EXIT_FOR[error.category];
+    } else if (isCancellation(error)) {
+      out.error('cancelled');
+      process.exitCode = EXIT.cancelled;
+    } else {
+      out.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = EXIT.internal;
+    }
+  }
+}
+
+void main();
