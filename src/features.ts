@@ -6,6 +6,7 @@ import { AwsConnection } from './shared/awsConnection';
 import { runCommand, type CommandTable } from './shared/commands';
 import { SecretRedactor } from './core/util/redact';
 import { registerExplorer } from './explorer';
+import { registrationCommands } from './registration';
 import type { ClusterTreeProvider } from './explorer/clusterTreeProvider';
 import type { ExplorerNode } from './explorer/nodes';
 
@@ -24,6 +25,7 @@ export function createFeatures(context: vscode.ExtensionContext, clustersView: v
   const explorer = registerExplorer(context, logger, connection, clustersView);
   const commands: CommandTable = {
     ...explorer.commands,
+    ...registrationCommands(connection, explorer.tree, logger),
     'eksConnector.showLog': () => logger.show(),
   };
   return {

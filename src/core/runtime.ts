@@ -3,3 +3,8 @@
 export { AwsSession, type CallerIdentity, type AwsSessionOptions } from './aws/session';
 export { ClusterLoader, CLUSTER_PAGE_SIZE, type ClusterPage, type DescribeResult } from './explorer/clusterLoader';
 export { listProfiles, profileRegion, lintAwsConfigFiles, awsConfigPaths, type ProfileInfo, type IniProblem } from './aws/awsConfig';
+export { ConnectorService, ConnectorError, type ConnectPlan, type ConnectProgress, type ConnectorCheck, type CheckReport } from './connector/connectorService';
+export { AgentRoleService, DEFAULT_AGENT_ROLE_NAME } from './connector/agentRole';
+export { KubeCluster } from './kube/kubeCluster';
+export { loadKubeconfig, kubeConfigFor, type LoadedKubeconfig } from './kube/kubeconfig';
+export { detectProvider } from './kube/providerDetection';

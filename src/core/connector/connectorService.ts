@@ -126,7 +126,8 @@ interface Created {
 
 export interface ConnectorServiceDeps {
   readonly session: Pick<AwsSession, 'eks' | 'ssm' | 'iam' | 'callerIdentity'>;
-  readonly kube: KubeCluster;
+  /** The cluster to act on; absent when no kube context reaches it (only the AWS side can then be handled). */
+  readonly kube?: KubeCluster;
   readonly redactor?: SecretRedactor;
 }
 
@@ -137,6 +138,11 @@ export class ConnectorService {
   constructor(private readonly deps: ConnectorServiceDeps) {
     this.aws = new RegistrationApi(deps.session);
     this.roles = new AgentRoleService(deps.session);
+  }
+
+  private get kube(): KubeCluster {
+    if (!this.deps.kube) throw new ConnectorError('No kube context reaches this cluster.', 'input', [], undefined, 'Choose the kube context of the cluster.');
+    return this.deps.kube;
   }
 
   /** Every check before anything is changed: input, region, identity, name, quota, role, and the cluster. */
@@ -214,7 +220,7 @@ export class ConnectorService {
     // The cluster: rights, nodes, namespace, Pod Security.
     const grants = this.grantsFor(plan, callerPrincipal);
     const preview = this.render(plan, grants, PLACEHOLDER_ACTIVATION_ID, PLACEHOLDER_ACTIVATION_CODE);
-    const clusterChecks: PreflightCheck[] = await clusterPreflight(this.deps.kube, {
+    const clusterChecks: PreflightCheck[] = await clusterPreflight(this.kube, {
       objects: manifestObjects(applyOrder(preview)),
       impersonateUsers: grants.map((g) => g.principalArn),
       nodeSelector: plan.nodeSelector,
@@ -234,7 +240,7 @@ export class ConnectorService {
   async connect(plan: ConnectPlan, options: ConnectOptions = {}): Promise<ConnectResult> {
     const { signal } = options;
     const progress = (step: ConnectStep, message: string, extra: Partial<ConnectProgress> = {}) => options.onProgress?.({ step, message, ...extra });
-    progress('checks', `Checking ${plan.name} in ${plan.region} and the cluster ${this.deps.kube.contextName ?? ''}`.trim());
+    progress('checks', `Checking ${plan.name} in ${plan.region} and the cluster ${this.kube.contextName ?? ''}`.trim());
     const report = await this.check(plan, signal);
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === 'fail');
@@ -267,8 +273,8 @@ export class ConnectorService {
       this.deps.redactor?.add(config.activationCode);
 
       const manifest = this.render(plan, grants, config.activationId, config.activationCode);
-      progress('apply', `Applying the connector and its RBAC to ${this.deps.kube.contextName ?? 'the cluster'}`);
-      await this.deps.kube.apply(manifestObjects(applyOrder(manifest)), {
+      progress('apply', `Applying the connector and its RBAC to ${this.kube.contextName ?? 'the cluster'}`);
+      await this.kube.apply(manifestObjects(applyOrder(manifest)), {
         fieldManager: FIELD_MANAGER, signal,
         onApplied: (applied, index, total) => {
           created.applied.push(applied.ref);
@@ -302,7 +308,7 @@ export class ConnectorService {
     if (!cluster?.connectorConfig) throw new ConnectorError(`${target.name} is not a connected cluster in ${target.region}.`, 'input');
     const current = await this.currentGrants(signal);
     if (current.length === 0) throw new ConnectorError('The cluster has no console access grants to keep; register it again or grant access first.', 'cluster');
-    const stateful = await this.deps.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal);
+    const stateful = await this.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal);
     const nodeSelector = !!stateful?.spec?.template.spec?.nodeSelector?.['kubernetes.io/arch'] || !stateful;
     const { done } = await this.repairWith(target.region, target.name, cluster, current, { nodeSelector }, signal);
     return { done, remaining: [] };
@@ -315,7 +321,7 @@ export class ConnectorService {
     });
     const objects = nonSecretObjects(manifest);
     const done: string[] = [];
-    await this.kubeStep(() => this.deps.kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Re-applying the connector');
+    await this.kubeStep(() => this.kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Re-applying the connector');
     return { done, yaml: manifestToYaml(objects) };
   }
 
@@ -326,7 +332,7 @@ export class ConnectorService {
     options.signal?.addEventListener('abort', abortWatch, { once: true });
     const reported = new Map<string, string>();
     let persistent: PodProblem | undefined;
-    const watching = this.deps.kube.watchPods(CONNECTOR_NAMESPACE, 'app=eks-connector', (event) => {
+    const watching = this.kube.watchPods(CONNECTOR_NAMESPACE, 'app=eks-connector', (event) => {
       if (event.type === 'DELETED') return;
       const problem = podProblem(event.pod);
       if (!problem || reported.get(problem.pod) === problem.state) return;
@@ -345,7 +351,7 @@ export class ConnectorService {
     } catch (error) {
       if (persistent && !isCancellation(error)) {
         throw new ConnectorError(`The connector did not activate: ${persistent.pod} is ${persistent.state} (${persistent.message}).`, 'cluster', [], undefined,
-          `See \`${logsCommand(persistent, CONNECTOR_NAMESPACE, this.deps.kube.contextName)}\`.`);
+          `See \`${logsCommand(persistent, CONNECTOR_NAMESPACE, this.kube.contextName)}\`.`);
       }
       throw error;
     } finally {
@@ -380,12 +386,12 @@ export class ConnectorService {
     const access = renderConsoleAccess(grants, { clusterName: target.name, region: target.region });
     const objects = [access.impersonationRole, access.impersonationBinding, ...consoleAccessObjects(access)];
     const done: string[] = [];
-    await this.kubeStep(() => this.deps.kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Updating console access');
+    await this.kubeStep(() => this.kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Updating console access');
     const keep = new Set(objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`));
     const stale = before.filter((o) => ['ClusterRoleBinding', 'RoleBinding', 'Role', 'ClusterRole'].includes(o.kind ?? '') && !keep.has(`${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`)
       && /console-dashboard/.test(o.metadata?.name ?? ''));
     if (stale.length) {
-      const result = await this.kubeStep(() => this.deps.kube.delete(stale.map(toRef), { signal }), 'Removing revoked access');
+      const result = await this.kubeStep(() => this.kube.delete(stale.map(toRef), { signal }), 'Removing revoked access');
       done.push(...result.deleted.map((r) => `deleted ${describeRef(r)}`));
     }
     return { done, remaining: [] };
@@ -430,11 +436,11 @@ export class ConnectorService {
     } else {
       done.push(`${target.name} was not registered in ${target.region}`);
     }
-    if (options.kube !== false) {
+    if (options.kube !== false && this.deps.kube) {
       options.onProgress?.('Removing the connector from the cluster');
       try {
         const objects = (await this.managedObjects(signal)).filter((o) => belongsTo(o, target));
-        const result = await this.deps.kube.delete(objects.map(toRef), { signal, propagation: 'Background' });
+        const result = await this.kube.delete(objects.map(toRef), { signal, propagation: 'Background' });
         done.push(...result.deleted.map((r) => `deleted ${describeRef(r)}`));
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -456,7 +462,7 @@ export class ConnectorService {
   /** The registration and what runs in the cluster. */
   async status(target: { region: string; name: string }, signal?: AbortSignal): Promise<{ cluster?: Cluster; pods: Array<{ name: string; phase: string; problem?: string }>; grants: string[] }> {
     const cluster = await this.awsStep(() => this.aws.describe(target.region, target.name, signal), `Looking up ${target.name}`, 'eks:DescribeCluster');
-    const pods = await this.deps.kube.listPods(CONNECTOR_NAMESPACE, 'app=eks-connector', signal).catch(() => []);
+    const pods = await this.kube.listPods(CONNECTOR_NAMESPACE, 'app=eks-connector', signal).catch(() => []);
     const grants = await this.currentGrants(signal).catch(() => []);
     return {
       cluster,
@@ -507,8 +513,8 @@ export class ConnectorService {
 
   /** The activation id the connector in this cluster was installed with, if one is. */
   private async connectorActivationId(signal?: AbortSignal): Promise<string | undefined> {
-    const stateful = await this.deps.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => undefined);
-    const secret = await this.deps.kube.exists({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => false);
+    const stateful = await this.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => undefined);
+    const secret = await this.kube.exists({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => false);
     if (!stateful || !secret) return undefined;
     const init = stateful.spec?.template.spec?.initContainers?.find((c) => c.name === 'connector-init');
     return init?.env?.find((e) => e.name === 'EKS_ACTIVATION_ID')?.value;
@@ -516,7 +522,7 @@ export class ConnectorService {
 
   private async managedRbac(signal?: AbortSignal): Promise<KubernetesObject[]> {
     const kinds = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
-    const lists = await Promise.all(kinds.map((kind) => this.kubeStep(() => this.deps.kube.list('rbac.authorization.k8s.io/v1', kind, { labelSelector: MANAGED_SELECTOR, signal }), 'Reading the connector RBAC')));
+    const lists = await Promise.all(kinds.map((kind) => this.kubeStep(() => this.kube.list('rbac.authorization.k8s.io/v1', kind, { labelSelector: MANAGED_SELECTOR, signal }), 'Reading the connector RBAC')));
     const objects = lists.flat().map((o, i) => ({ ...o, kind: o.kind ?? kindOf(lists, i, kinds), apiVersion: 'rbac.authorization.k8s.io/v1' }));
     if (!objects.some((o) => o.kind === 'ClusterRole' && o.metadata?.name === IMPERSONATION_ROLE_NAME)) {
       throw new ConnectorError('This cluster has no EKS Connector installed by this extension (no eks-connector-service ClusterRole).', 'cluster', [], undefined, 'Check the kubeconfig context, or register the cluster first.');
@@ -537,7 +543,7 @@ export class ConnectorService {
     ];
     const found: KubernetesObject[] = [];
     for (const [apiVersion, kind] of kinds) {
-      const items = await this.deps.kube.list(apiVersion, kind, { labelSelector: MANAGED_SELECTOR, signal });
+      const items = await this.kube.list(apiVersion, kind, { labelSelector: MANAGED_SELECTOR, signal });
       found.push(...items.map((o) => ({ ...o, apiVersion, kind })));
     }
     return found;
@@ -550,7 +556,7 @@ export class ConnectorService {
         : error instanceof KubeOperationError || (error as { name?: string }).name === 'KubeApplyError' ? 'cluster' : 'aws';
     const message = error instanceof ConnectorError ? error.message
       : isCancellation(error) ? 'Cancelled.'
-        : category === 'cluster' ? describeKubeError(error, { activity: 'Applying the connector', context: this.deps.kube.contextName }).summary + ': ' + describeKubeError(error, { activity: 'Applying the connector' }).reason
+        : category === 'cluster' ? describeKubeError(error, { activity: 'Applying the connector', context: this.kube.contextName }).summary + ': ' + describeKubeError(error, { activity: 'Applying the connector' }).reason
           : `${describeAwsError(error, { activity: 'Connecting the cluster' }).reason}`;
     const fix = error instanceof ConnectorError ? error.fix : undefined;
     if (createdList.length === 0) return new ConnectorError(message, category, [], undefined, fix);
@@ -570,7 +576,7 @@ export class ConnectorService {
     const remaining: string[] = [];
     if (created.applied.length) {
       try {
-        await this.deps.kube.delete([...created.applied].reverse(), { signal, propagation: 'Background' });
+        await this.kube.delete([...created.applied].reverse(), { signal, propagation: 'Background' });
       } catch (error) {
         remaining.push(`connector objects in the cluster (${created.applied.map(describeRef).join(', ')}): ${describeKubeError(error, { activity: 'Deleting them' }).reason}`);
       }
@@ -608,7 +614,7 @@ export class ConnectorService {
       return await call();
     } catch (error) {
       if (isCancellation(error) || error instanceof ConnectorError) throw error;
-      const d = describeKubeError(error, { activity, context: this.deps.kube.contextName });
+      const d = describeKubeError(error, { activity, context: this.kube.contextName });
       throw new ConnectorError(`${d.summary}: ${d.reason}`, 'cluster', [], undefined, d.fix);
     }
   }

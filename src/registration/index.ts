@@ -1,0 +1,18 @@
+// Wires the registration commands.
+import type { AwsConnection } from '../shared/awsConnection';
+import type { Logger } from '../shared/logger';
+import type { CommandTable } from '../shared/commands';
+import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
+import type { ExplorerNode } from '../explorer/nodes';
+import { RegistrationCommands } from './registrationCommands';
+
+export function registrationCommands(connection: AwsConnection, tree: ClusterTreeProvider, logger: Logger): CommandTable {
+  const commands = new RegistrationCommands(connection, tree, logger);
+  return {
+    'eksConnector.registerCurrentContext': (node?: ExplorerNode) => commands.registerCurrentContext(node),
+    'eksConnector.deregister': (node?: ExplorerNode) => commands.deregister(node),
+    'eksConnector.grantConsoleAccess': (node?: ExplorerNode) => commands.grant(node),
+    'eksConnector.revokeConsoleAccess': (node?: ExplorerNode) => commands.revoke(node),
+    'eksConnector.repairConnector': (node?: ExplorerNode) => commands.repair(node),
+  };
+}

@@ -1,0 +1,256 @@
+// The guided "Register Current Kube Context" command and the commands on connected clusters (deregister, grant,
+// revoke, repair). Every choice is validated as it is made; nothing changes until the checklist passes and the user
+// confirms; a failure after RegisterCluster rolls back unless the user chooses to keep what was made.
+import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { loadCore, type Core } from '../shared/core';
+import type { AwsConnection } from '../shared/awsConnection';
+import type { Logger } from '../shared/logger';
+import { UserFacingError } from '../shared/commands';
+import { readExplorerSettings } from '../shared/settings';
+import { EKS_REGIONS, findRegion } from '../core/aws/regions';
+import { describeAwsError, formatDescribedError } from '../core/aws/errors';
+import { CONNECTOR_PROVIDERS, suggestClusterName, validateClusterName, CONNECTOR_NAMESPACE, CLUSTER_ANNOTATION } from '../core/connector/names';
+import { validatePrincipalArn } from '../core/connector/arn';
+import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
+import { ClusterNode, RegionNode, type ExplorerNode } from '../explorer/nodes';
+
+type KubeCluster = InstanceType<Core['KubeCluster']>;
+type ConnectorService = InstanceType<Core['ConnectorService']>;
+type ConnectorCheck = Awaited<ReturnType<ConnectorService['check']>>['checks'][number];
+
+export class RegistrationCommands {
+  constructor(
+    private readonly connection: AwsConnection,
+    private readonly tree: ClusterTreeProvider,
+    private readonly logger: Logger,
+  ) {}
+
+  private get log() {
+    return this.logger.scoped('registration');
+  }
+
+  private service(kube: KubeCluster | undefined): ConnectorService {
+    return new (loadCore().ConnectorService)({ session: this.connection.session(), kube, redactor: this.logger.redactor });
+  }
+
+  /** Context → region → name → provider → role → checklist → connect. */
+  async registerCurrentContext(node?: ExplorerNode): Promise<void> {
+    const core = loadCore();
+    const loaded = await core.loadKubeconfig();
+    const blocking = loaded.problems.filter((p) => p.severity === 'error');
+    if (loaded.contexts.length === 0) {
+      throw new UserFacingError(`No kubeconfig context was found${blocking.length ? `: ${blocking.map((p) => `${p.message} ${p.fix}`).join(' ')}` : ' (KUBECONFIG or ~/.kube/config)'}.`);
+    }
+    const contextPick = await vscode.window.showQuickPick(
+      [...loaded.contexts].sort((a, b) => (a.name === loaded.currentContext ? -1 : b.name === loaded.currentContext ? 1 : a.name.localeCompare(b.name))).map((c) => ({
+        label: c.name,
+        description: [c.name === loaded.currentContext ? 'current' : undefined, c.server].filter(Boolean).join(' · '),
+        detail: c.usable ? c.file : `Cannot be used: ${loaded.problems.find((p) => p.context === c.name)?.message ?? 'see the log'}`,
+        context: c,
+      })),
+      { title: 'Register with EKS (1/5): kube context', placeHolder: 'The cluster behind this context is registered and gets the connector' },
+    );
+    if (!contextPick) return;
+    let kubeConfig;
+    try {
+      kubeConfig = core.kubeConfigFor(contextPick.label, loaded);
+    } catch (error) {
+      throw new UserFacingError((error as Error).message);
+    }
+    const kube = new core.KubeCluster(kubeConfig);
+
+    const regionHint = node instanceof RegionNode ? node.region.id : readExplorerSettings().regions[0];
+    const regionPick = await vscode.window.showQuickPick(
+      EKS_REGIONS.filter((r) => r.connectorSupported).map((r) => ({ label: r.id, description: r.name, picked: r.id === regionHint })).sort((a, b) => (a.label === regionHint ? -1 : b.label === regionHint ? 1 : 0)),
+      { title: 'Register with EKS (2/5): region', placeHolder: 'China and GovCloud regions do not offer the EKS Connector' },
+    );
+    if (!regionPick) return;
+    const region = regionPick.label;
+
+    const service = this.service(kube);
+    const name = await vscode.window.showInputBox({
+      title: 'Register with EKS (3/5): cluster name in EKS',
+      value: suggestClusterName(contextPick.label),
+      validateInput: async (value) => {
+        const valid = validateClusterName(value);
+        if (!valid.ok) return `${valid.message}${valid.hint ? ` ${valid.hint}` : ''}`;
+        const existing = await service.aws.describe(region, valid.value).catch(() => undefined);
+        return existing ? `${valid.value} is already taken in ${region} (${existing.connectorConfig ? 'connected' : 'EKS'} cluster, ${existing.status}).` : undefined;
+      },
+    });
+    if (!name) return;
+
+    const detected = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking at ${contextPick.label} to tell its provider…` },
+      () => core.detectProvider(kube).catch(() => ({ provider: 'OTHER' as const, evidence: 'detection failed' })));
+    const providerPick = await vscode.window.showQuickPick(
+      CONNECTOR_PROVIDERS.map((p) => ({ label: p.value, description: p.label, detail: p.value === detected.provider ? `Detected: ${detected.evidence}` : undefined })).sort((a, b) => (a.label === detected.provider ? -1 : b.label === detected.provider ? 1 : 0)),
+      { title: 'Register with EKS (4/5): provider', placeHolder: `Detected ${detected.provider} (${detected.evidence})` },
+    );
+    if (!providerPick) return;
+
+    const roles = new core.AgentRoleService(this.connection.session());
+    const candidates = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Listing IAM roles that trust ssm.amazonaws.com…' },
+      () => roles.listCandidates(region).catch((error: unknown) => {
+        this.log.warn(`Listing roles failed: ${formatDescribedError(describeAwsError(error, { activity: 'Listing IAM roles', action: 'iam:ListRoles' }))}`);
+        return [];
+      }));
+    type RoleItem = vscode.QuickPickItem & { arn?: string; create?: string };
+    const roleItems: RoleItem[] = [
+      ...candidates.map((r) => ({ label: r.name, description: r.arn, arn: r.arn })),
+      { label: `$(add) Create ${candidates.some((r) => r.name === core.DEFAULT_AGENT_ROLE_NAME) ? `${core.DEFAULT_AGENT_ROLE_NAME}-${name}` : core.DEFAULT_AGENT_ROLE_NAME}`, description: 'a new role with the documented trust and policy', create: candidates.some((r) => r.name === core.DEFAULT_AGENT_ROLE_NAME) ? `${core.DEFAULT_AGENT_ROLE_NAME}-${name}`.slice(0, 64) : core.DEFAULT_AGENT_ROLE_NAME },
+    ];
+    const rolePick = await vscode.window.showQuickPick(roleItems, { title: 'Register with EKS (5/5): connector agent IAM role', placeHolder: 'The role the connector agent uses; it must trust ssm.amazonaws.com' });
+    if (!rolePick) return;
+
+    const plan = {
+      region, name, provider: providerPick.label,
+      role: rolePick.create ? { kind: 'create' as const, name: rolePick.create } : { kind: 'existing' as const, arn: rolePick.arn! },
+      grants: [], nodeSelector: true,
+    };
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${name} and ${contextPick.label}…`, cancellable: true },
+      (_progress, token) => service.check(plan, abortOn(token)));
+    this.log.info(`Pre-flight for ${name} in ${region} (${contextPick.label}): ${report.checks.map((c) => `${c.status} ${c.id}`).join(', ')}`);
+    if (!(await this.confirmChecklist(report.checks, report.ok, name, region))) return;
+
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting ${name}`, cancellable: true }, async (progress, token) => {
+      try {
+        return await service.connect(plan, {
+          signal: abortOn(token),
+          onProgress: (p) => {
+            this.log.info(`[${p.step}] ${p.message}`);
+            progress.report({ message: p.activationExpiry ? `${p.message} (activation expires ${p.activationExpiry.toLocaleString()})` : p.message });
+          },
+          onFailure: async (error, created) => {
+            const choice = await vscode.window.showErrorMessage(
+              `Connecting ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+              { modal: true, detail: `Created so far: ${created.join('; ')}. Roll back removes all of it; Keep leaves it for you to repair or deregister.` },
+              'Roll Back', 'Keep',
+            );
+            return choice === 'Keep' ? 'keep' : 'rollback';
+          },
+        });
+      } finally {
+        this.tree.refreshAll();
+      }
+    });
+    const save = await vscode.window.showInformationMessage(`${name} is ${result.cluster.status} in ${region}.`, 'Save Manifests to Workspace');
+    if (save) await this.saveManifests(name, result.manifestYaml);
+  }
+
+  private async confirmChecklist(checks: readonly ConnectorCheck[], ok: boolean, name: string, region: string): Promise<boolean> {
+    const icon = { pass: '$(pass)', warn: '$(warning)', fail: '$(error)' } as const;
+    type Item = vscode.QuickPickItem & { go?: boolean };
+    const items: Item[] = [
+      ok ? { label: `$(rocket) Connect ${name} to EKS in ${region}`, description: 'register, apply the connector, wait for ACTIVE', go: true } : { label: '$(close) Close', description: 'fix the failed checks, then run the command again' },
+      { label: 'Checks', kind: vscode.QuickPickItemKind.Separator },
+      ...checks.map((c) => ({ label: `${icon[c.status]} ${c.title}`, description: c.reason, detail: c.status === 'pass' ? c.details?.join(' · ') : [c.fix, ...(c.details ?? [])].filter(Boolean).join(' · ') })),
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title: ok ? 'Pre-flight passed' : `Pre-flight: ${checks.filter((c) => c.status === 'fail').length} check(s) failed — nothing was changed`,
+      matchOnDescription: true, matchOnDetail: true,
+    });
+    return pick?.go === true;
+  }
+
+  /** Writes the non-secret manifests (never the activation Secret) to the workspace, for GitOps. */
+  private async saveManifests(name: string, yaml: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new UserFacingError('Open a folder to save the manifests into.');
+    const file = path.join(folder.uri.fsPath, 'eks-connector', `${name}.yaml`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, `# EKS Connector for ${name}, without the activation Secret (it is single-use and stays in the cluster).\n${yaml}`);
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
+  }
+
+  /** The kube context whose cluster runs the connector of this registration (by the namespace annotation). */
+  private async contextFor(node: ClusterNode): Promise<KubeCluster | undefined> {
+    const core = loadCore();
+    const loaded = await core.loadKubeconfig();
+    const want = `${node.region}/${node.name}`;
+    const found = await Promise.all(loaded.contexts.filter((c) => c.usable).map(async (c) => {
+      try {
+        const kube = new core.KubeCluster(core.kubeConfigFor(c.name, loaded), { requestTimeoutMs: 4000 });
+        const ns = await kube.readNamespace(CONNECTOR_NAMESPACE, AbortSignal.timeout(5000));
+        return ns?.metadata?.annotations?.[CLUSTER_ANNOTATION] === want ? kube : undefined;
+      } catch {
+        return undefined;
+      }
+    }));
+    const matches = found.filter((k): k is KubeCluster => k !== undefined);
+    if (matches.length <= 1) return matches[0];
+    const pick = await vscode.window.showQuickPick(matches.map((k) => ({ label: k.contextName, kube: k })), { title: `Several contexts reach the cluster of ${node.name}: choose one` });
+    return pick?.kube;
+  }
+
+  private connected(node: ExplorerNode | undefined, what: string): ClusterNode {
+    if (!(node instanceof ClusterNode) || node.summary?.kind !== 'connected') throw new UserFacingError(`${what} applies to a connected cluster: run it from one in the Clusters view.`);
+    return node;
+  }
+
+  async deregister(input: ExplorerNode | undefined): Promise<void> {
+    const node = this.connected(input, 'Deregister');
+    const answer = await vscode.window.showWarningMessage(`Deregister ${node.name} from EKS in ${node.region}?`, {
+      modal: true, detail: 'This removes its registration, the connector and its RBAC from the matching kube context, and the agents\' SSM instances. The cluster itself keeps running.',
+    }, 'Deregister');
+    if (answer !== 'Deregister') return;
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deregistering ${node.name}`, cancellable: true }, async (progress, token) => {
+      const kube = await this.contextFor(node);
+      if (!kube) progress.report({ message: 'No kube context reaches its cluster: only the AWS side is removed' });
+      const service = this.service(kube);
+      return service.deregister({ region: node.region, name: node.name }, { signal: abortOn(token), onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
+    });
+    this.tree.refreshAll();
+    this.log.info(`Deregistered ${node.name}: ${report.done.join('; ')}${report.remaining.length ? `; left: ${report.remaining.join('; ')}` : ''}`);
+    if (report.remaining.length) throw new UserFacingError(`${node.name} was deregistered, but some things remain: ${report.remaining.join('; ')}.`);
+    void vscode.window.showInformationMessage(`${node.name} is deregistered.`);
+  }
+
+  async grant(input: ExplorerNode | undefined): Promise<void> {
+    const node = this.connected(input, 'Grant Console Access');
+    const arn = await vscode.window.showInputBox({
+      title: `Console access to ${node.name}`, prompt: 'IAM user or role ARN (an assumed-role session ARN is mapped to its role)',
+      validateInput: (value) => { const v = validatePrincipalArn(value); return v.ok ? undefined : `${v.message}${v.hint ? ` ${v.hint}` : ''}`; },
+    });
+    if (!arn) return;
+    const principal = validatePrincipalArn(arn);
+    if (!principal.ok) return;
+    await this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope: { kind: 'full' } }], signal));
+    void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}.`);
+  }
+
+  async revoke(input: ExplorerNode | undefined): Promise<void> {
+    const node = this.connected(input, 'Revoke Console Access');
+    const status = await this.withCluster(node, 'Reading console access', (service, signal) => service.status({ region: node.region, name: node.name }, signal));
+    const pick = await vscode.window.showQuickPick(status.grants.map((g) => ({ label: g.split(' (')[0], description: g.slice(g.indexOf(' (') + 1) })), { title: `Revoke console access to ${node.name}` });
+    if (!pick) return;
+    await this.withCluster(node, 'Revoking console access', (service, signal) => service.revoke({ region: node.region, name: node.name }, [pick.label], signal));
+    void vscode.window.showInformationMessage(`${pick.label} no longer has console access to ${node.name}.`);
+  }
+
+  async repair(input: ExplorerNode | undefined): Promise<void> {
+    const node = this.connected(input, 'Repair Connector');
+    const report = await this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal));
+    void vscode.window.showInformationMessage(`Re-applied the connector of ${node.name} (${report.done.length} objects); its activation Secret was kept.`);
+  }
+
+  private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>): Promise<T> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title} (${node.name})`, cancellable: true }, async (_progress, token) => {
+      const kube = await this.contextFor(node);
+      if (!kube) throw new UserFacingError(`No kube context in your kubeconfig reaches the cluster of ${node.name} (its eks-connector namespace names ${node.region}/${node.name}). Add that cluster's context, then try again.`);
+      return run(this.service(kube), abortOn(token));
+    });
+  }
+}
+
+function abortOn(token: vscode.CancellationToken): AbortSignal {
+  const abort = new AbortController();
+  if (token.isCancellationRequested) abort.abort();
+  token.onCancellationRequested(() => abort.abort());
+  return abort.signal;
+}
+
+export function regionIsConnectorCapable(regionId: string): boolean {
+  return findRegion(regionId)?.connectorSupported ?? false;
+}
