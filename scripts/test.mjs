@@ -71,7 +71,7 @@ function record(result, { isTest = true } = {}) {
 
 const started = Date.now();
 // Background set-up first: these take minutes when cold.
-const kubeBuild = wanted('kube') ? run('kube-build', 'bash', ['scripts/build-kube.sh']) : undefined;
+const kubeBuild = wanted('kube') || wanted('vscode') ? run('kube-build', 'bash', ['scripts/build-kube.sh']) : undefined;
 const codeServer = wanted('vscode') ? run('code-server-install', 'bash', ['scripts/vscode/install-code-server.sh']) : undefined;
 
 const steps = [
@@ -86,22 +86,18 @@ for (const [label, command, args, isTest] of steps) {
   record(await run(label, command, args), { isTest });
 }
 
+// Both remaining suites need the Kubernetes build (the VS Code suite registers a real cluster).
+const kubeBuilt = kubeBuild ? record(await kubeBuild, { isTest: false }) : false;
+if (kubeBuild && !kubeBuilt) console.error(`Kubernetes build failed; log: ${path.join(logs, 'kube-build.log')}`);
 if (codeServer) {
   const install = await codeServer;
-  if (record(install, { isTest: false })) {
-    record(await run('vscode', 'npx', ['tsx', 'scripts/vscode/run-vscode-tests.ts']));
-  } else {
+  if (!record(install, { isTest: false })) {
     console.error(`code-server install failed; log: ${path.join(logs, 'code-server-install.log')}`);
+  } else if (kubeBuilt || !kubeBuild) {
+    record(await run('vscode', 'npx', ['tsx', 'scripts/vscode/run-vscode-tests.ts']));
   }
 }
-if (kubeBuild) {
-  const build = await kubeBuild;
-  if (record(build, { isTest: false })) {
-    record(await run('kube', 'npx', ['mocha', 'test/kube/**/*.test.ts']));
-  } else {
-    console.error(`Kubernetes build failed; log: ${path.join(logs, 'kube-build.log')}`);
-  }
-}
+if (kubeBuilt && wanted('kube')) record(await run('kube', 'npx', ['mocha', 'test/kube/**/*.test.ts']));
 
 console.log('\nSummary:');
 for (const r of results) {

@@ -17,6 +17,7 @@ import { REPO_ROOT } from '../../test/vscode/harness/codeServer';
 import { runExtensionTests } from '../../test/vscode/harness/runExtensionTests';
 import { runUiTests } from '../../test/vscode/harness/runUiTests';
 import { startAwsWorld, type AwsWorld } from '../../test/vscode/fixtures/awsWorld';
+import { startKubeWorld, type KubeWorld } from '../../test/vscode/fixtures/kubeWorld';
 
 const INSTALL_SCRIPT = path.join(REPO_ROOT, 'scripts', 'vscode', 'install-code-server.sh');
 const EXTENSION_MAIN = path.join(REPO_ROOT, 'dist', 'extension.js');
@@ -100,11 +101,16 @@ async function main(): Promise<number> {
   let ok = true;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-test-vscode-'));
   let world: AwsWorld | undefined;
+  let kubeWorld: KubeWorld | undefined;
   try {
     // The AWS side: an emulator process and shared AWS files whose profiles point at it (the tests rewrite them).
     world = await startAwsWorld(tmp);
     console.log(`test:vscode ▸ AWS emulator at ${world.emulator.url}`);
-    const env = { ...hermeticEnv(tmp), ...world.env, AWS_ENDPOINT_URL: world.emulator.url };
+    // The Kubernetes side: a real control plane to register (built by scripts/build-kube.sh, a no-op when current).
+    run('bash', [path.join(REPO_ROOT, 'scripts', 'build-kube.sh')], 'the Kubernetes build');
+    kubeWorld = await startKubeWorld(tmp, world.emulator.url);
+    console.log(`test:vscode ▸ Kubernetes at ${kubeWorld.cluster.server}`);
+    const env = { ...hermeticEnv(tmp), ...world.env, ...kubeWorld.env, AWS_ENDPOINT_URL: world.emulator.url };
     if (args.integration) {
       console.log('test:vscode ▸ integration suite in the extension host (code-server 4.100.3 = VS Code 1.100.3)');
       const workspace = path.join(tmp, 'workspace'); // empty: built-in extensions have nothing to scan
@@ -134,6 +140,7 @@ async function main(): Promise<number> {
       if (!r.ok) ok = false;
     }
   } finally {
+    await kubeWorld?.stop();
     await world?.emulator.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
