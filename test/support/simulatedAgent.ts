@@ -7,8 +7,8 @@
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { EmulatorControl } from '../../emulator/src/control-client';
 
-export const CONNECTOR_NAMESPACE = 'eks-connector';
-const ACTIVATION_SECRET = 'eks-connector-activation-config';
+import { CONNECTOR_NAMESPACE } from '../../src/core/connector/names';
+import { ACTIVATION_SECRET_NAME as ACTIVATION_SECRET } from '../../src/core/connector/manifest';
 /** The harness's pod-state annotation (scripts/kube): the agent uses it to show a failed connector-init. */
 const SIMULATE_ANNOTATION = 'kube-cluster.test/simulate';
 

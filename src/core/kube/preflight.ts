@@ -3,6 +3,7 @@
 // linux/amd64 node, no foreign eks-connector namespace, and a Pod Security level that admits the connector pods.
 import type * as k8s from '@kubernetes/client-node';
 import { isCancellation } from '../util/abort';
+import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from '../connector/names';
 import { KubeOperationError, type DescribedKubeError } from './errors';
 import {
   describeAccess, describeRef, type AccessReview, type KubeCluster, type ObjectRef,
@@ -10,9 +11,10 @@ import {
 } from './kubeCluster';
 
 /** The label this extension puts on everything it creates; a namespace without it is someone else's. */
+// One definition of the connector's namespace and ownership label, shared with the manifest renderer.
+export { CONNECTOR_NAMESPACE } from '../connector/names';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'eks-connector-vscode';
-export const CONNECTOR_NAMESPACE = 'eks-connector';
+export const MANAGED_BY_VALUE = MANAGED_LABELS[MANAGED_BY_LABEL];
 export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 
 export type PreflightCheckId = 'apiServer' | 'adminRights' | 'nodes' | 'namespace' | 'podSecurity';
