@@ -1,6 +1,8 @@
 // Registering the cluster of a kube context, clicked through the real workbench: the guided command against the AWS
 // emulator and the real API server (both started by the runner), with the simulated agent making it ACTIVE.
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startWorkbenchSession, type WorkbenchSession } from '../harness/browser';
 import { REPO_ROOT } from '../harness/codeServer';
@@ -66,5 +68,25 @@ describe('Register with EKS (UI)', function () {
     await page.waitForFunction(() => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].some((r) => /ui-registered/.test(r.textContent ?? '') && r.querySelector('.codicon-plug')), undefined, { timeout: 30_000 });
     await workbench.screenshot('register-active-in-explorer');
 
+    // The activation code (known to the emulator) reached no log, output channel, setting, state or workspace file.
+    const state = JSON.stringify(await new EmulatorControl(emulatorUrl).getState());
+    const codes = [...state.matchAll(/"activationCode":"([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(codes.length > 0, 'the emulator holds the activation code');
+    const secrets = codes.flatMap((c) => [c, Buffer.from(c).toString('base64')]);
+    const { server, browser } = session!;
+    const files = [...await filesUnder(server.userDataDir), ...await filesUnder(server.workspaceFolder), server.logFile, browser.consoleLogFile];
+    let sawOurLog = false;
+    for (const file of files) {
+      const content = await fs.readFile(file).catch(() => Buffer.alloc(0));
+      if (content.includes('Registering ui-registered with EKS')) sawOurLog = true;
+      for (const secret of secrets) assert.ok(!content.includes(secret), `the activation code appears in ${file}`);
+    }
+    assert.ok(sawOurLog, `the scan covered the EKS Connector output channel's log (${files.length} files scanned)`);
+
   });
 });
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
