@@ -75,6 +75,9 @@ describe('connector end to end (core service, real API server, emulator, simulat
         identities: [
           { accessKeyId: 'AKIAE2EPLATFORM00001', arn: CALLER },
           { accessKeyId: 'AKIAE2ENOREGISTER001', arn: `arn:aws:iam::${ACCOUNT}:user/no-register`, deny: [{ action: 'eks:RegisterCluster' }] },
+          { accessKeyId: 'AKIAE2ENOACTIVATION1', arn: `arn:aws:iam::${ACCOUNT}:user/no-activation`, deny: [{ action: 'ssm:CreateActivation' }] },
+          { accessKeyId: 'AKIAE2ENOPASSROLE001', arn: `arn:aws:iam::${ACCOUNT}:user/no-passrole`, deny: [{ action: 'iam:PassRole' }] },
+          { accessKeyId: 'AKIAE2ENOCREATEROLE1', arn: `arn:aws:iam::${ACCOUNT}:user/no-createrole`, deny: [{ action: 'iam:CreateRole' }] },
         ],
         iam: { roles: [{ name: 'AmazonEKSConnectorAgentRole', trustService: 'ssm.amazonaws.com' }] },
       },
@@ -158,21 +161,50 @@ describe('connector end to end (core service, real API server, emulator, simulat
     }
   });
 
-  it('reports access denied for eks:RegisterCluster and leaves nothing', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAE2ENOREGISTER001';
-    const denied = new AwsSession();
+  for (const [key, action, role] of [
+    ['AKIAE2ENOREGISTER001', 'eks:RegisterCluster', undefined],
+    ['AKIAE2ENOACTIVATION1', 'ssm:CreateActivation', undefined],
+    ['AKIAE2ENOPASSROLE001', 'iam:PassRole', undefined],
+    ['AKIAE2ENOCREATEROLE1', 'iam:CreateRole', 'NewAgentRole'],
+  ] as const) {
+    it(`reports access denied for ${action} and leaves nothing`, async () => {
+      process.env.AWS_ACCESS_KEY_ID = key;
+      const denied = new AwsSession();
+      try {
+        const name = `denied-${action.replace(/[^a-z]/gi, '').toLowerCase()}`;
+        const error = await new ConnectorService({ session: denied, kube: new KubeCluster(admin) })
+          .connect(plan({ name, ...(role ? { role: { kind: 'create' as const, name: role } } : {}) }))
+          .then(() => undefined, (e: unknown) => e);
+        assert.ok(error instanceof ConnectorError, String(error));
+        assert.ok(['aws', 'preflight'].includes(error.category), error.category);
+        assert.match(`${error.message} ${JSON.stringify(error.checks ?? [])}`, new RegExp(action));
+        assert.deepEqual(error.remaining, []);
+        assert.equal(await registrationExists(name), false);
+        assert.deepEqual(await connectorObjects(), []);
+      } finally {
+        denied.dispose();
+        process.env.AWS_ACCESS_KEY_ID = 'AKIAE2EPLATFORM00001';
+      }
+    });
+  }
+
+  it('rides out throttling and server errors from EKS', async () => {
+    await control.setFaults({
+      throttle: [{ service: 'eks', operation: 'DescribeCluster', ratePerSecond: 2, burst: 1 }, { service: 'eks', operation: 'ListClusters', ratePerSecond: 1, burst: 1 }],
+      errors: [{ service: 'eks', operation: 'RegisterCluster', status: 503, count: 2 }],
+    });
     try {
-      const error = await new ConnectorService({ session: denied, kube: new KubeCluster(admin) }).connect(plan({ name: 'denied-try' })).then(() => undefined, (e: unknown) => e);
-      assert.ok(error instanceof ConnectorError, String(error));
-      assert.equal(error.category, 'aws');
-      assert.match(error.message, /eks:RegisterCluster/);
-      assert.deepEqual(error.remaining, []);
-      assert.equal(await registrationExists('denied-try'), false);
-      assert.deepEqual(await connectorObjects(), []);
+      const result = await service().connect(plan({ name: 'throttled' }), { pollIntervalMs: 200 });
+      assert.equal(result.cluster.status, 'ACTIVE');
+      const faults = await control.getFaults();
+      assert.ok((faults.totals.throttled ?? 0) > 0, 'the emulator throttled');
+      assert.equal(faults.counters.errors['eks:RegisterCluster'], 2, 'two server errors were retried');
     } finally {
-      denied.dispose();
-      process.env.AWS_ACCESS_KEY_ID = 'AKIAE2EPLATFORM00001';
+      await control.resetFaults();
     }
+    const report = await service().deregister({ region: 'us-west-2', name: 'throttled' });
+    assert.deepEqual(report.remaining, []);
+    await connectorNamespaceGone(admin);
   });
 
   it('rolls back a failure during apply: no registration, no objects', async () => {
