@@ -11,7 +11,7 @@ import { findRegion } from '../aws/regions';
 import { CancelledError, isCancellation } from '../util/abort';
 import type { SecretRedactor } from '../util/redact';
 import { KubeCluster, describeRef, type ManifestObject, type ObjectRef } from '../kube/kubeCluster';
-import { clusterPreflight, type PreflightCheck } from '../kube/preflight';
+import { clusterPreflight } from '../kube/preflight';
 import { describeKubeError, KubeOperationError } from '../kube/errors';
 import { AgentRoleService, type AgentRoleChoice } from './agentRole';
 import { RegistrationApi, CONNECTED_CLUSTER_QUOTA } from './registrationApi';
@@ -27,6 +27,7 @@ import { podProblem, logsCommand, type PodProblem } from './podProblems';
 export const FIELD_MANAGER = 'eks-connector-vscode';
 /** Checks of what the user typed, as opposed to checks of AWS or the cluster. */
 const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn']);
+const AWS_CHECK_ORDER = ['nameFree', 'quota', 'role'];
 const MANAGED_SELECTOR = Object.entries(MANAGED_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
 // Placeholders for rendering what will be created before RegisterCluster has answered (pre-flight, repair).
 const PLACEHOLDER_ACTIVATION_ID = '00000000-0000-4000-8000-000000000000';
@@ -181,51 +182,24 @@ export class ConnectorService {
       return { ok: false, checks };
     }
 
-    let resume: Cluster | undefined;
-    const existing = await this.awsStep(() => this.aws.describe(plan.region, plan.name, signal), `Looking up ${plan.name} in ${plan.region}`, 'eks:DescribeCluster');
-    if (existing) {
-      const ours = existing.connectorConfig ? await this.connectorActivationId(signal) : undefined;
-      if (existing.connectorConfig && ours === existing.connectorConfig.activationId && existing.status !== 'FAILED') {
-        resume = existing;
-        pass('nameFree', 'Cluster name is free in the region', `${plan.name} is already registered (${existing.status}) and this cluster runs its connector: connecting again repairs it and waits for ACTIVE.`);
-      } else if (existing.connectorConfig) {
-        const expired = existing.status === 'FAILED' ? ' Its activation has expired.' : '';
-        fail('nameFree', 'Cluster name is free in the region', `${plan.name} is already registered in ${plan.region} (${existing.status}) and this cluster does not run its connector.${expired}`,
-          `Deregister ${plan.name} first (EKS Connector: Deregister, or \`eks-connector deregister --region ${plan.region} --name ${plan.name}\`) — the activation code is shown only once — or choose another name.`);
-      } else {
-        fail('nameFree', 'Cluster name is free in the region', `${plan.region} already has an EKS cluster named ${plan.name}.`, 'Choose another name.');
-      }
-    } else {
-      pass('nameFree', 'Cluster name is free in the region');
-    }
-
-    if (!resume) {
-      try {
-        const count = await this.aws.countConnected(plan.region, signal);
-        if (count >= CONNECTED_CLUSTER_QUOTA) {
-          checks.push({ id: 'quota', title: 'Connected-cluster quota has room', status: 'warn',
-            reason: `${plan.region} already has ${count} connected clusters; the default quota is ${CONNECTED_CLUSTER_QUOTA}.`,
-            fix: 'Deregister clusters you no longer need, or raise the "Registered clusters" quota in Service Quotas.' });
-        } else {
-          pass('quota', 'Connected-cluster quota has room', `${count} of ${CONNECTED_CLUSTER_QUOTA} (default quota) in ${plan.region}`);
-        }
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        const d = describeAwsError(error, { activity: `Counting connected clusters in ${plan.region}`, region: plan.region });
-        checks.push({ id: 'quota', title: 'Connected-cluster quota has room', status: 'warn', reason: `Not checked: ${d.reason}`, fix: d.fix });
-      }
-      await this.checkRole(plan, checks, signal);
-    }
-
-    // The cluster: rights, nodes, namespace, Pod Security.
+    // The rest of AWS and the whole cluster pre-flight are independent: run them side by side.
     const grants = this.grantsFor(plan, callerPrincipal);
     const preview = this.render(plan, grants, PLACEHOLDER_ACTIVATION_ID, PLACEHOLDER_ACTIVATION_CODE);
-    const clusterChecks: PreflightCheck[] = await clusterPreflight(this.kube, {
+    const clusterChecking = clusterPreflight(this.kube, {
       objects: manifestObjects(applyOrder(preview)),
       impersonateUsers: grants.map((g) => g.principalArn),
       nodeSelector: plan.nodeSelector,
     }, { signal });
-    for (const c of clusterChecks) {
+    clusterChecking.catch(() => undefined);
+    const awsChecks: ConnectorCheck[] = [];
+    const [resume] = await Promise.all([
+      this.nameCheck(plan, awsChecks, signal),
+      this.quotaCheck(plan, awsChecks, signal),
+      this.checkRole(plan, awsChecks, signal),
+    ]);
+    // A resume needs neither quota nor a new role.
+    checks.push(...awsChecks.filter((c) => !resume || !['quota', 'role'].includes(c.id)).sort((a, b) => AWS_CHECK_ORDER.indexOf(a.id) - AWS_CHECK_ORDER.indexOf(b.id)));
+    for (const c of await clusterChecking) {
       // Our own namespace is a resume only when AWS agrees; otherwise it is a leftover to clean up.
       if (c.id === 'namespace' && c.status === 'pass' && c.reason && !resume && /ours|resume|this extension/i.test(c.reason)) {
         checks.push({ ...c, status: 'warn', reason: `${c.reason} It belongs to no current registration of ${plan.name}; connecting replaces its objects.` });
@@ -274,8 +248,9 @@ export class ConnectorService {
 
       const manifest = this.render(plan, grants, config.activationId, config.activationCode);
       progress('apply', `Applying the connector and its RBAC to ${this.kube.contextName ?? 'the cluster'}`);
+      // Pre-flight proved the namespace is new or ours, so every applied object is ours to roll back: no pre-reads.
       await this.kube.apply(manifestObjects(applyOrder(manifest)), {
-        fieldManager: FIELD_MANAGER, signal,
+        fieldManager: FIELD_MANAGER, signal, classify: false,
         onApplied: (applied, index, total) => {
           created.applied.push(applied.ref);
           progress('apply', `${applied.action} ${describeRef(applied.ref)} (${index + 1}/${total})`);
@@ -484,6 +459,46 @@ export class ConnectorService {
       clusterName: plan.name, region: plan.region, activationId, activationCode, images: plan.images,
       linuxAmd64NodeSelector: plan.nodeSelector, consoleAccess: grants,
     });
+  }
+
+  /** Whether the name is free in the region; a registration this cluster already runs is returned (a resume). */
+  private async nameCheck(plan: ConnectPlan, checks: ConnectorCheck[], signal?: AbortSignal): Promise<Cluster | undefined> {
+    const title = 'Cluster name is free in the region';
+    const existing = await this.awsStep(() => this.aws.describe(plan.region, plan.name, signal), `Looking up ${plan.name} in ${plan.region}`, 'eks:DescribeCluster');
+    if (!existing) {
+      checks.push({ id: 'nameFree', title, status: 'pass' });
+      return undefined;
+    }
+    const ours = existing.connectorConfig ? await this.connectorActivationId(signal) : undefined;
+    if (existing.connectorConfig && ours === existing.connectorConfig.activationId && existing.status !== 'FAILED') {
+      checks.push({ id: 'nameFree', title, status: 'pass', reason: `${plan.name} is already registered (${existing.status}) and this cluster runs its connector: connecting again repairs it and waits for ACTIVE.` });
+      return existing;
+    }
+    if (existing.connectorConfig) {
+      const expired = existing.status === 'FAILED' ? ' Its activation has expired.' : '';
+      checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.name} is already registered in ${plan.region} (${existing.status}) and this cluster does not run its connector.${expired}`,
+        fix: `Deregister ${plan.name} first (EKS Connector: Deregister, or \`eks-connector deregister --region ${plan.region} --name ${plan.name}\`) — the activation code is shown only once — or choose another name.` });
+    } else {
+      checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.region} already has an EKS cluster named ${plan.name}.`, fix: 'Choose another name.' });
+    }
+    return undefined;
+  }
+
+  private async quotaCheck(plan: ConnectPlan, checks: ConnectorCheck[], signal?: AbortSignal): Promise<void> {
+    const title = 'Connected-cluster quota has room';
+    try {
+      const count = await this.aws.countConnected(plan.region, signal);
+      if (count >= CONNECTED_CLUSTER_QUOTA) {
+        checks.push({ id: 'quota', title, status: 'warn', reason: `${plan.region} already has ${count} connected clusters; the default quota is ${CONNECTED_CLUSTER_QUOTA}.`,
+          fix: 'Deregister clusters you no longer need, or raise the "Registered clusters" quota in Service Quotas.' });
+      } else {
+        checks.push({ id: 'quota', title, status: 'pass', reason: `${count} of ${CONNECTED_CLUSTER_QUOTA} (default quota) in ${plan.region}` });
+      }
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const d = describeAwsError(error, { activity: `Counting connected clusters in ${plan.region}`, region: plan.region });
+      checks.push({ id: 'quota', title, status: 'warn', reason: `Not checked: ${d.reason}`, fix: d.fix });
+    }
   }
 
   private async checkRole(plan: ConnectPlan, checks: ConnectorCheck[], signal?: AbortSignal): Promise<void> {

@@ -52,6 +52,11 @@ export interface ApplyResult {
 export interface ApplyOptions {
   fieldManager: string;
   signal?: AbortSignal;
+  /**
+   * Read each object first to tell created / updated / unchanged (default true). False halves the round trips
+   * when the caller does not need that distinction; every action is then reported as 'applied'.
+   */
+  classify?: boolean;
   /** Called after each object, in order, e.g. for progress. */
   onApplied?: (applied: AppliedObject, index: number, total: number) => void;
   /**
@@ -442,12 +447,14 @@ export class KubeCluster {
       throwIfAborted(signal);
       const ref = refOf(object);
       const what = describeRef(ref);
-      let before: k8s.KubernetesObject | undefined | 'unknown';
-      try {
-        before = await this.read(ref, signal);
-      } catch (err) {
-        if (!(err instanceof KubeOperationError) || err.described.kind !== 'forbidden') throw this.applyError(err, ref, done, `Applying ${what}`);
-        before = 'unknown'; // may apply without being allowed to read: then created and updated look alike
+      let before: k8s.KubernetesObject | undefined | 'unknown' = 'unknown';
+      if (options.classify !== false) {
+        try {
+          before = await this.read(ref, signal);
+        } catch (err) {
+          if (!(err instanceof KubeOperationError) || err.described.kind !== 'forbidden') throw this.applyError(err, ref, done, `Applying ${what}`);
+          before = 'unknown'; // may apply without being allowed to read: then created and updated look alike
+        }
       }
       const patch = (force: boolean) => this.request(`Applying ${what}`, signal, (c) => this.objects(c).patch(
         applyBody(object), undefined, options.dryRun ? 'All' : undefined, fieldManager, force, k8s.PatchStrategy.ServerSideApply));
