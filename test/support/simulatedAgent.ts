@@ -76,11 +76,14 @@ export class SimulatedConnectorAgent {
         return;
       }
       const instanceId = await this.control.registerAgent({ activationId, activationCode });
+      this.record({ pod: name, outcome: 'registered', detail: `managed instance ${instanceId}` });
+      // Then keep the state, as connector-init does; a failure here is logged, the registration stands.
       const data = { 'connector-config': Buffer.from(JSON.stringify({ activationId })).toString('base64'), regkey: Buffer.from(JSON.stringify({ instanceID: instanceId })).toString('base64') };
       const body = { metadata: { name: stateName, namespace: CONNECTOR_NAMESPACE, labels: { name: stateName } }, type: 'Opaque', data };
-      if (state) await this.core.replaceNamespacedSecret({ namespace: CONNECTOR_NAMESPACE, name: stateName, body });
-      else await this.core.createNamespacedSecret({ namespace: CONNECTOR_NAMESPACE, body });
-      this.record({ pod: name, outcome: 'registered', detail: `managed instance ${instanceId}` });
+      await this.core.createNamespacedSecret({ namespace: CONNECTOR_NAMESPACE, body })
+        .catch(() => this.core.replaceNamespacedSecret({ namespace: CONNECTOR_NAMESPACE, name: stateName, body }))
+        .catch((error: unknown) => this.log(`simulated agent: ${name} could not keep its state in ${stateName}: ${String(error)}`));
+      return;
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       this.record({ pod: name, outcome: 'refused', detail });
