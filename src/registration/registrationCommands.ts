@@ -9,7 +9,7 @@ import type { AwsConnection } from '../shared/awsConnection';
 import type { Logger } from '../shared/logger';
 import { UserFacingError } from '../shared/commands';
 import { readExplorerSettings } from '../shared/settings';
-import { EKS_REGIONS, findRegion } from '../core/aws/regions';
+import { EKS_REGIONS } from '../core/aws/regions';
 import { describeAwsError, formatDescribedError } from '../core/aws/errors';
 import { CONNECTOR_PROVIDERS, suggestClusterName, validateClusterName, CONNECTOR_NAMESPACE, CLUSTER_ANNOTATION } from '../core/connector/names';
 import { validatePrincipalArn } from '../core/connector/arn';
@@ -251,6 +251,3 @@ function abortOn(token: vscode.CancellationToken): AbortSignal {
   return abort.signal;
 }
 
-export function regionIsConnectorCapable(regionId: string): boolean {
-  return findRegion(regionId)?.connectorSupported ?? false;
-}

@@ -13,6 +13,7 @@ import { EmulatorControl } from '../../emulator/src/control-client';
 import type { Seed } from '../../emulator/src/seed';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
 const ACCOUNT = '444455556666';
 const SIGNED: EmulatorCredentials = { accessKeyId: 'AKIASIGNED0000000001', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -29,7 +30,6 @@ const SEED: Seed = {
   regions: { 'us-west-2': { clusters: [{ name: 'prod', tags: { a: 'b' } }] } },
 };
 
-type SdkError = Error & { $metadata: { httpStatusCode?: number; requestId?: string }; $response?: { headers: Record<string, string> } };
 
 describe('emulator: identities, signatures and protocol errors', function () {
   let emulator: RunningEmulator;
@@ -37,14 +37,6 @@ describe('emulator: identities, signatures and protocol errors', function () {
 
   const config = (credentials: EmulatorCredentials, region = 'us-west-2') => emulatorClientConfig(emulator.url, { region, credentials, maxAttempts: 1 });
 
-  async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as SdkError;
-    }
-    assert.fail('expected the call to fail');
-  }
 
   /** A middleware that sends requests on without the Authorization header, as an unsigned caller's would leave. */
   function stripAuthorization<Input extends object, Output extends object>(): FinalizeRequestMiddleware<Input, Output> {

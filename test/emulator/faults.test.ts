@@ -11,8 +11,8 @@ import { IAMClient, ListRolesCommand, ServiceFailureException } from '@aws-sdk/c
 import { emulatorClientConfig } from '../../emulator/src/client-config';
 import { EmulatorControl, EmulatorControlError } from '../../emulator/src/control-client';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
+import { rejection } from '../support/rejection';
 
-type SdkError = Error & { $metadata: { httpStatusCode?: number; attempts?: number }; code?: string };
 
 describe('emulator: fault injection', function () {
   let emulator: RunningEmulator;
@@ -23,14 +23,6 @@ describe('emulator: fault injection', function () {
   const sts = () => new STSClient(emulatorClientConfig(emulator.url, { maxAttempts: 1 }));
   const iam = () => new IAMClient(emulatorClientConfig(emulator.url, { region: 'us-east-1', maxAttempts: 1 }));
 
-  async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as SdkError;
-    }
-    assert.fail('expected the call to fail');
-  }
 
   /** The SDK retry strategy's own classification. */
   const classifiedAsThrottling = (error: unknown): boolean => isThrottlingError(error as Parameters<typeof isThrottlingError>[0]);

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import {
   canonicalPrincipalArn, isCanonicalPrincipalArn, parseArn, validatePrincipalArn, validateRoleArn,
 } from '../../src/core/connector/arn';
-import type { ValidationResult } from '../../src/core/connector/names';
+import { failure, success } from '../support/validation';
 
-function failure<T>(result: ValidationResult<T>): { message: string; hint?: string } {
-  assert.equal(result.ok, false, `expected a failure, got ${JSON.stringify(result)}`);
-  if (result.ok) throw new Error('unreachable');
-  return result;
-}
-
-function success<T>(result: ValidationResult<T>): T {
-  if (!result.ok) assert.fail(`expected success, got: ${result.message}`);
-  return result.value;
-}
 
 describe('connector ARNs: parseArn', () => {
   it('splits an ARN into its parts, keeping ":" inside the resource', () => {

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import {
   CONNECTOR_PROVIDERS, managedObjectMeta, suggestClusterName, validateClusterName, validateProvider, validateTags,
-  type ValidationResult,
 } from '../../src/core/connector/names';
+import { failure, success } from '../support/validation';
 
-function failure<T>(result: ValidationResult<T>): { message: string; hint?: string } {
-  assert.equal(result.ok, false, `expected a failure, got ${JSON.stringify(result)}`);
-  if (result.ok) throw new Error('unreachable');
-  return result;
-}
-
-function success<T>(result: ValidationResult<T>): T {
-  if (!result.ok) assert.fail(`expected success, got: ${result.message}`);
-  return result.value;
-}
 
 describe('connector names: cluster name', () => {
   it('accepts names that match ^[0-9A-Za-z][A-Za-z0-9\\-_]*$ and 1–100 characters', () => {

@@ -8,7 +8,7 @@ import type { KubernetesObject, V1StatefulSet } from '@kubernetes/client-node';
 import type { AwsSession } from '../aws/session';
 import { describeAwsError } from '../aws/errors';
 import { findRegion } from '../aws/regions';
-import { CancelledError, isCancellation } from '../util/abort';
+import { isCancellation } from '../util/abort';
 import type { SecretRedactor } from '../util/redact';
 import { KubeCluster, describeRef, type ManifestObject, type ObjectRef } from '../kube/kubeCluster';
 import { clusterPreflight } from '../kube/preflight';
@@ -28,6 +28,12 @@ export const FIELD_MANAGER = 'eks-connector-vscode';
 /** Checks of what the user typed, as opposed to checks of AWS or the cluster. */
 const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn']);
 const AWS_CHECK_ORDER = ['nameFree', 'quota', 'role'];
+const RBAC_KINDS = ['ClusterRoleBinding', 'ClusterRole', 'RoleBinding', 'Role'].map((kind) => ['rbac.authorization.k8s.io/v1', kind] as const);
+/** Deletion order for deregistering: bindings before roles, the namespace (with what is left in it) last. */
+const MANAGED_KINDS = [
+  ...RBAC_KINDS,
+  ['apps/v1', 'StatefulSet'], ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'ServiceAccount'], ['v1', 'Namespace'],
+] as const;
 const MANAGED_SELECTOR = Object.entries(MANAGED_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
 // Placeholders for rendering what will be created before RegisterCluster has answered (pre-flight, repair).
 const PLACEHOLDER_ACTIVATION_ID = '00000000-0000-4000-8000-000000000000';
@@ -238,7 +244,7 @@ export class ConnectorService {
 
       progress('register', `Registering ${plan.name} with EKS in ${plan.region}`);
       const cluster = await this.aws.register(
-        { region: plan.region, name: plan.name, provider: validateProvider(plan.provider).ok ? (validateProvider(plan.provider) as { value: ConnectorProvider }).value : plan.provider, roleArn, tags: plan.tags, clientRequestToken: randomUUID() },
+        { region: plan.region, name: plan.name, provider: providerValue(plan.provider), roleArn, tags: plan.tags, clientRequestToken: randomUUID() },
         { signal, propagationWaitMs: options.propagationWaitMs, onRetry: (reason, attempt) => progress('register', `Waiting for the IAM role to propagate (attempt ${attempt}): ${reason}`) },
       );
       created.registration = { region: plan.region, name: plan.name };
@@ -414,7 +420,7 @@ export class ConnectorService {
     if (options.kube !== false && this.deps.kube) {
       options.onProgress?.('Removing the connector from the cluster');
       try {
-        const objects = (await this.managedObjects(signal)).filter((o) => belongsTo(o, target));
+        const objects = (await this.listManaged(MANAGED_KINDS, signal)).filter((o) => belongsTo(o, target));
         const result = await this.kube.delete(objects.map(toRef), { signal, propagation: 'Background' });
         done.push(...result.deleted.map((r) => `deleted ${describeRef(r)}`));
       } catch (error) {
@@ -536,9 +542,7 @@ export class ConnectorService {
   }
 
   private async managedRbac(signal?: AbortSignal): Promise<KubernetesObject[]> {
-    const kinds = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
-    const lists = await Promise.all(kinds.map((kind) => this.kubeStep(() => this.kube.list('rbac.authorization.k8s.io/v1', kind, { labelSelector: MANAGED_SELECTOR, signal }), 'Reading the connector RBAC')));
-    const objects = lists.flat().map((o, i) => ({ ...o, kind: o.kind ?? kindOf(lists, i, kinds), apiVersion: 'rbac.authorization.k8s.io/v1' }));
+    const objects = await this.kubeStep(() => this.listManaged(RBAC_KINDS, signal), 'Reading the connector RBAC');
     if (!objects.some((o) => o.kind === 'ClusterRole' && o.metadata?.name === IMPERSONATION_ROLE_NAME)) {
       throw new ConnectorError('This cluster has no EKS Connector installed by this extension (no eks-connector-service ClusterRole).', 'cluster', [], undefined, 'Check the kubeconfig context, or register the cluster first.');
     }
@@ -549,19 +553,11 @@ export class ConnectorService {
     return grantsFromObjects(await this.managedRbac(signal)).grants;
   }
 
-  /** Every object this extension manages in the cluster: cluster-scoped RBAC, namespaced RBAC, and the namespace. */
-  private async managedObjects(signal?: AbortSignal): Promise<KubernetesObject[]> {
-    const kinds: Array<[string, string]> = [
-      ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['rbac.authorization.k8s.io/v1', 'Role'],
-      ['apps/v1', 'StatefulSet'], ['v1', 'ConfigMap'], ['v1', 'Secret'], ['v1', 'ServiceAccount'], ['v1', 'Namespace'],
-    ];
-    const found: KubernetesObject[] = [];
-    for (const [apiVersion, kind] of kinds) {
-      const items = await this.kube.list(apiVersion, kind, { labelSelector: MANAGED_SELECTOR, signal });
-      found.push(...items.map((o) => ({ ...o, apiVersion, kind })));
-    }
-    return found;
+  /** Objects of these kinds that carry this extension's labels, each tagged with its apiVersion and kind. */
+  private async listManaged(kinds: ReadonlyArray<readonly [string, string]>, signal?: AbortSignal): Promise<KubernetesObject[]> {
+    const lists = await Promise.all(kinds.map(async ([apiVersion, kind]) =>
+      (await this.kube.list(apiVersion, kind, { labelSelector: MANAGED_SELECTOR, signal })).map((o) => ({ ...o, apiVersion, kind }))));
+    return lists.flat();
   }
 
   private async afterFailure(error: unknown, created: Created, options: ConnectOptions): Promise<ConnectorError> {
@@ -643,6 +639,12 @@ function manifestObjects(objects: readonly KubernetesObject[]): ManifestObject[]
   });
 }
 
+/** The provider as the API spells it; check() has already refused anything that does not validate. */
+function providerValue(input: string): ConnectorProvider | string {
+  const valid = validateProvider(input);
+  return valid.ok ? valid.value : input;
+}
+
 function toRef(object: KubernetesObject): ObjectRef {
   return { apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } };
 }
@@ -650,15 +652,6 @@ function toRef(object: KubernetesObject): ObjectRef {
 function belongsTo(object: KubernetesObject, target: { region: string; name: string }): boolean {
   const owner = object.metadata?.annotations?.[CLUSTER_ANNOTATION];
   return !owner || owner === `${target.region}/${target.name}`;
-}
-
-function kindOf(lists: KubernetesObject[][], index: number, kinds: string[]): string {
-  let offset = index;
-  for (let i = 0; i < lists.length; i++) {
-    if (offset < lists[i].length) return kinds[i];
-    offset -= lists[i].length;
-  }
-  return '';
 }
 
 function parseCreatedFor(value: string | undefined): { region: string; name: string } {
@@ -674,4 +667,3 @@ function describeCreated(created: Created): string[] {
   return list;
 }
 
-export { CancelledError };
