@@ -19,6 +19,7 @@ import { ClusterNode, RegionNode, type ExplorerNode } from '../explorer/nodes';
 type KubeCluster = InstanceType<Core['KubeCluster']>;
 type ConnectorService = InstanceType<Core['ConnectorService']>;
 type ConnectorCheck = Awaited<ReturnType<ConnectorService['check']>>['checks'][number];
+type ConsoleAccessScope = NonNullable<Parameters<ConnectorService['connect']>[0]['callerScope']>;
 
 export class RegistrationCommands {
   constructor(
@@ -50,7 +51,7 @@ export class RegistrationCommands {
         detail: c.usable ? c.file : `Cannot be used: ${loaded.problems.find((p) => p.context === c.name)?.message ?? 'see the log'}`,
         context: c,
       })),
-      { title: 'Register with EKS (1/5): kube context', placeHolder: 'The cluster behind this context is registered and gets the connector' },
+      { title: 'Register with EKS (1/6): kube context', placeHolder: 'The cluster behind this context is registered and gets the connector' },
     );
     if (!contextPick) return;
     let kubeConfig;
@@ -64,14 +65,14 @@ export class RegistrationCommands {
     const regionHint = node instanceof RegionNode ? node.region.id : readExplorerSettings().regions[0];
     const regionPick = await vscode.window.showQuickPick(
       EKS_REGIONS.filter((r) => r.connectorSupported).map((r) => ({ label: r.id, description: r.name, picked: r.id === regionHint })).sort((a, b) => (a.label === regionHint ? -1 : b.label === regionHint ? 1 : 0)),
-      { title: 'Register with EKS (2/5): region', placeHolder: 'China and GovCloud regions do not offer the EKS Connector' },
+      { title: 'Register with EKS (2/6): region', placeHolder: 'China and GovCloud regions do not offer the EKS Connector' },
     );
     if (!regionPick) return;
     const region = regionPick.label;
 
     const service = this.service(kube);
     const name = await vscode.window.showInputBox({
-      title: 'Register with EKS (3/5): cluster name in EKS',
+      title: 'Register with EKS (3/6): cluster name in EKS',
       value: suggestClusterName(contextPick.label),
       validateInput: async (value) => {
         const valid = validateClusterName(value);
@@ -86,7 +87,7 @@ export class RegistrationCommands {
       () => core.detectProvider(kube).catch(() => ({ provider: 'OTHER' as const, evidence: 'detection failed' })));
     const providerPick = await vscode.window.showQuickPick(
       CONNECTOR_PROVIDERS.map((p) => ({ label: p.value, description: p.label, detail: p.value === detected.provider ? `Detected: ${detected.evidence}` : undefined })).sort((a, b) => (a.label === detected.provider ? -1 : b.label === detected.provider ? 1 : 0)),
-      { title: 'Register with EKS (4/5): provider', placeHolder: `Detected ${detected.provider} (${detected.evidence})` },
+      { title: 'Register with EKS (4/6): provider', placeHolder: `Detected ${detected.provider} (${detected.evidence})` },
     );
     if (!providerPick) return;
 
@@ -101,13 +102,16 @@ export class RegistrationCommands {
       ...candidates.map((r) => ({ label: r.name, description: r.arn, arn: r.arn })),
       { label: `$(add) Create ${candidates.some((r) => r.name === core.DEFAULT_AGENT_ROLE_NAME) ? `${core.DEFAULT_AGENT_ROLE_NAME}-${name}` : core.DEFAULT_AGENT_ROLE_NAME}`, description: 'a new role with the documented trust and policy', create: candidates.some((r) => r.name === core.DEFAULT_AGENT_ROLE_NAME) ? `${core.DEFAULT_AGENT_ROLE_NAME}-${name}`.slice(0, 64) : core.DEFAULT_AGENT_ROLE_NAME },
     ];
-    const rolePick = await vscode.window.showQuickPick(roleItems, { title: 'Register with EKS (5/5): connector agent IAM role', placeHolder: 'The role the connector agent uses; it must trust ssm.amazonaws.com' });
+    const rolePick = await vscode.window.showQuickPick(roleItems, { title: 'Register with EKS (5/6): connector agent IAM role', placeHolder: 'The role the connector agent uses; it must trust ssm.amazonaws.com' });
     if (!rolePick) return;
+
+    const callerScope = await this.pickConsoleScope(kube, 'you (the identity registering it)', 'Register with EKS (6/6): your console access');
+    if (!callerScope) return;
 
     const plan = {
       region, name, provider: providerPick.label,
       role: rolePick.create ? { kind: 'create' as const, name: rolePick.create } : { kind: 'existing' as const, arn: rolePick.arn! },
-      grants: [], nodeSelector: true,
+      grants: [], callerScope, nodeSelector: true,
     };
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${name} and ${contextPick.label}…`, cancellable: true },
       (_progress, token) => service.check(plan, abortOn(token)));
@@ -137,6 +141,24 @@ export class RegistrationCommands {
     });
     const save = await vscode.window.showInformationMessage(`${name} is ${result.cluster.status} in ${region}.`, 'Save Manifests to Workspace');
     if (save) await this.saveManifests(name, result.manifestYaml);
+  }
+
+  /** Full read access (the default), or read access limited to namespaces chosen from the cluster. */
+  private async pickConsoleScope(kube: KubeCluster, who: string, title: string): Promise<ConsoleAccessScope | undefined> {
+    type ScopeItem = vscode.QuickPickItem & { restricted: boolean };
+    const scope = await vscode.window.showQuickPick<ScopeItem>([
+      { label: '$(eye) Full read access', description: 'nodes, namespaces, pods, events and workloads in every namespace', restricted: false },
+      { label: '$(list-filter) Only in chosen namespaces…', description: 'workloads in the namespaces you pick; nodes and namespaces cluster-wide', restricted: true },
+    ], { title, placeHolder: `What ${who} can see of this cluster in the EKS console` });
+    if (!scope) return undefined;
+    if (!scope.restricted) return { kind: 'full' };
+    const names = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Listing the namespaces of ${kube.contextName}…`, cancellable: true },
+      (_progress, token) => kube.listNamespaceNames(abortOn(token)));
+    const chosen = await vscode.window.showQuickPick(names.filter((n) => n !== CONNECTOR_NAMESPACE).map((n) => ({ label: n })), {
+      title: `${title}: namespaces`, placeHolder: 'Choose one or more namespaces', canPickMany: true,
+    });
+    if (!chosen?.length) return undefined;
+    return { kind: 'namespaces', namespaces: chosen.map((c) => c.label) };
   }
 
   private async confirmChecklist(checks: readonly ConnectorCheck[], ok: boolean, name: string, region: string): Promise<boolean> {
@@ -180,8 +202,25 @@ export class RegistrationCommands {
     }));
     const matches = found.filter((k): k is KubeCluster => k !== undefined);
     if (matches.length <= 1) return matches[0];
-    const pick = await vscode.window.showQuickPick(matches.map((k) => ({ label: k.contextName, kube: k })), { title: `Several contexts reach the cluster of ${node.name}: choose one` });
+    // Several contexts often reach one cluster (an admin and a read-only user): only those that may change the
+    // connector's RBAC and remove its namespace can do the work, so ask only when that still leaves a choice.
+    const capable = (await Promise.all(matches.map(async (kube) => ((await this.mayManageConnector(kube)) ? kube : undefined)))).filter((k): k is KubeCluster => k !== undefined);
+    const candidates = capable.length ? capable : matches;
+    if (candidates.length === 1) return candidates[0];
+    const pick = await vscode.window.showQuickPick(
+      candidates.map((k) => ({ label: k.contextName, description: k.contextName === loaded.currentContext ? 'current' : undefined, kube: k }))
+        .sort((a, b) => (a.description ? -1 : b.description ? 1 : a.label.localeCompare(b.label))),
+      { title: `Several contexts may manage the connector of ${node.name}: choose one` },
+    );
     return pick?.kube;
+  }
+
+  private async mayManageConnector(kube: KubeCluster): Promise<boolean> {
+    const decisions = await kube.canI([
+      { verb: 'update', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+      { verb: 'delete', group: '', resource: 'namespaces', name: CONNECTOR_NAMESPACE },
+    ], AbortSignal.timeout(5000)).catch(() => []);
+    return decisions.length > 0 && decisions.every((d) => d.allowed);
   }
 
   private connected(node: ExplorerNode | undefined, what: string): ClusterNode {
@@ -201,10 +240,27 @@ export class RegistrationCommands {
       const service = this.service(kube);
       return service.deregister({ region: node.region, name: node.name }, { signal: abortOn(token), onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
     });
-    this.tree.refreshAll();
+    this.tree.refreshRegion(node.parent);
+    void this.refreshWhenGone(node);
     this.log.info(`Deregistered ${node.name}: ${report.done.join('; ')}${report.remaining.length ? `; left: ${report.remaining.join('; ')}` : ''}`);
     if (report.remaining.length) throw new UserFacingError(`${node.name} was deregistered, but some things remain: ${report.remaining.join('; ')}.`);
     void vscode.window.showInformationMessage(`${node.name} is deregistered.`);
+  }
+
+  /** EKS keeps a deregistered cluster as DELETING for a while; the region is reloaded once it is gone. */
+  private async refreshWhenGone(node: ClusterNode): Promise<void> {
+    const service = this.service(undefined);
+    const deadline = Date.now() + 10 * 60_000;
+    for (let delay = 2000; Date.now() < deadline; delay = Math.min(delay * 2, 30_000)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      // A failed describe (network, throttling) just waits for the next round.
+      const cluster = await service.aws.describe(node.region, node.name).catch(() => null);
+      if (cluster === undefined) {
+        this.tree.refreshRegion(node.parent);
+        return;
+      }
+      if (cluster !== null && cluster.status !== 'DELETING') return;
+    }
   }
 
   async grant(input: ExplorerNode | undefined): Promise<void> {
@@ -216,8 +272,12 @@ export class RegistrationCommands {
     if (!arn) return;
     const principal = validatePrincipalArn(arn);
     if (!principal.ok) return;
-    await this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope: { kind: 'full' } }], signal));
-    void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}.`);
+    const kube = await this.withProgressOn(node, 'Finding the kube context', async () => this.requireContext(node));
+    const scope = await this.pickConsoleScope(kube, principal.value, `Console access to ${node.name}`);
+    if (!scope) return;
+    await this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope }], signal), kube);
+    const where = scope.kind === 'full' ? '' : ` in ${scope.namespaces.join(', ')}`;
+    void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}${where}.`);
   }
 
   async revoke(input: ExplorerNode | undefined): Promise<void> {
@@ -235,12 +295,18 @@ export class RegistrationCommands {
     void vscode.window.showInformationMessage(`Re-applied the connector of ${node.name} (${report.done.length} objects); its activation Secret was kept.`);
   }
 
-  private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>): Promise<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title} (${node.name})`, cancellable: true }, async (_progress, token) => {
-      const kube = await this.contextFor(node);
-      if (!kube) throw new UserFacingError(`No kube context in your kubeconfig reaches the cluster of ${node.name} (its eks-connector namespace names ${node.region}/${node.name}). Add that cluster's context, then try again.`);
-      return run(this.service(kube), abortOn(token));
-    });
+  private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>, known?: KubeCluster): Promise<T> {
+    return this.withProgressOn(node, title, async (signal) => run(this.service(known ?? await this.requireContext(node)), signal));
+  }
+
+  private withProgressOn<T>(node: ClusterNode, title: string, run: (signal: AbortSignal) => Promise<T>): Thenable<T> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title} (${node.name})`, cancellable: true }, (_progress, token) => run(abortOn(token)));
+  }
+
+  private async requireContext(node: ClusterNode): Promise<KubeCluster> {
+    const kube = await this.contextFor(node);
+    if (!kube) throw new UserFacingError(`No kube context in your kubeconfig reaches the cluster of ${node.name} (its eks-connector namespace names ${node.region}/${node.name}). Add that cluster's context, then try again.`);
+    return kube;
   }
 }
 

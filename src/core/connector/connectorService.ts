@@ -19,7 +19,7 @@ import { canonicalPrincipalArn, validateRoleArn } from './arn';
 import { validateClusterName, validateProvider, CONNECTOR_NAMESPACE, MANAGED_LABELS, CLUSTER_ANNOTATION, type ConnectorProvider } from './names';
 import { applyOrder, nonSecretObjects, renderConnectorManifest, manifestToYaml, STATEFUL_SET_NAME, ACTIVATION_SECRET_NAME, type ConnectorManifest } from './manifest';
 import {
-  consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant,
+  consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant, type ConsoleAccessScope,
 } from './consoleAccess';
 import type { ImageOverrides } from './images';
 import { podProblem, logsCommand, type PodProblem } from './podProblems';
@@ -71,8 +71,9 @@ export interface ConnectPlan {
   readonly name: string;
   readonly provider: string;
   readonly role: RoleChoice;
-  /** Console access; empty = the caller's canonical identity with full access. */
+  /** Console access; empty = the caller's canonical identity, with `callerScope` (full access by default). */
   readonly grants: readonly ConsoleAccessGrant[];
+  readonly callerScope?: ConsoleAccessScope;
   readonly nodeSelector: boolean;
   readonly images?: ImageOverrides;
   readonly tags?: Record<string, string>;
@@ -457,7 +458,7 @@ export class ConnectorService {
   private grantsFor(plan: ConnectPlan, callerPrincipal: string | undefined): ConsoleAccessGrant[] {
     if (plan.grants.length) return plan.grants.map((g) => ({ ...g, principalArn: canonicalPrincipalArn(g.principalArn) }));
     if (!callerPrincipal) throw new ConnectorError('No principal to grant console access to.', 'input');
-    return [{ principalArn: callerPrincipal, scope: { kind: 'full' } }];
+    return [{ principalArn: callerPrincipal, scope: plan.callerScope ?? { kind: 'full' } }];
   }
 
   private render(plan: ConnectPlan, grants: ConsoleAccessGrant[], activationId: string, activationCode: string): ConnectorManifest {

@@ -353,6 +353,18 @@ export class KubeCluster {
     return nodes;
   }
 
+  /** Names of every namespace, sorted (for choosing where console access applies). */
+  async listNamespaceNames(signal?: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.request('Listing the namespaces', signal, (c) => this.api(k8s.CoreV1Api)(c).listNamespace({ limit: 500, ...(cont ? { _continue: cont } : {}) }));
+      names.push(...page.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean));
+      cont = page.metadata?._continue;
+    } while (cont);
+    return names.sort();
+  }
+
   /** The namespace, or undefined when it does not exist. */
   async readNamespace(name: string, signal?: AbortSignal): Promise<k8s.V1Namespace | undefined> {
     try {

@@ -7,7 +7,11 @@ import type { Page } from 'playwright-core';
 import { startWorkbenchSession, type WorkbenchSession } from '../harness/browser';
 import { REPO_ROOT } from '../harness/codeServer';
 import { EmulatorControl } from '../../../emulator/src/control-client';
-import { vscodeTestSeed } from '../fixtures/awsWorld';
+import { TEST_ACCOUNT, vscodeTestSeed } from '../fixtures/awsWorld';
+import * as k8s from '@kubernetes/client-node';
+import { CONNECTOR_NAMESPACE } from '../../../src/core/connector/names';
+import { ACTIVATION_SECRET_NAME, AGENT_CONFIG_MAP_NAME } from '../../../src/core/connector/manifest';
+import { FULL_ACCESS_CLUSTER_ROLE_NAME, IMPERSONATION_ROLE_NAME } from '../../../src/core/connector/consoleAccess';
 
 const emulatorUrl = process.env.EKS_TEST_EMULATOR_URL ?? '';
 
@@ -32,6 +36,10 @@ describe('Register with EKS (UI)', function () {
     });
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await session?.workbench.screenshot(`failed-${this.currentTest.title}`).catch(() => undefined);
+  });
+
   after(async () => {
     await session?.close();
   });
@@ -54,6 +62,10 @@ describe('Register with EKS (UI)', function () {
     await page.keyboard.press('Enter');
     await pick(page, /^OTHER$/);
     await pick(page, /Create AmazonEKSConnectorAgentRole/);
+    // Console access for the caller, restricted to one namespace chosen from the cluster's own list.
+    await pick(page, /Only in chosen namespaces/);
+    await pick(page, /^default$/);
+    await page.keyboard.press('Enter');
     const connect = page.locator('.quick-input-widget .monaco-list-row', { hasText: /Connect ui-registered to EKS/ }).first();
     await connect.waitFor({ timeout: 60_000 });
     assert.ok(await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Permission to install the connector' }).count() > 0, 'the checklist shows the cluster checks');
@@ -83,8 +95,102 @@ describe('Register with EKS (UI)', function () {
     }
     assert.ok(sawOurLog, `the scan covered the EKS Connector output channel's log (${files.length} files scanned)`);
 
+    // The caller got read access in "default" only, through a RoleBinding there and no cluster-wide binding.
+    const callerArn = `arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`;
+    assert.deepEqual(await impersonated(), [callerArn], 'the connector may impersonate exactly the caller');
+    assert.deepEqual(await bindingNamespacesOf(callerArn), ['default'], 'the caller is bound in the chosen namespace only');
+    assert.ok(!(await fullAccessSubjects()).includes(callerArn), 'the caller has no cluster-wide read binding');
+  });
+
+  it('grants, revokes, repairs and deregisters from the cluster\'s context menu', async () => {
+    const { workbench } = session!;
+    const page = workbench.page;
+    await workbench.showViewContainer('EKS Connector', 30_000);
+    const viewer = `arn:aws:iam::${TEST_ACCOUNT}:role/ui-viewer`;
+
+    // Grant: an assumed-role session ARN is mapped to its role; full read access.
+    await contextMenu(page, 'ui-registered', 'Grant Console Access…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill('arn:aws:iam::12:user/x');
+    // A bad ARN is refused as typed, with the reason.
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: /must be 12 digits/ }).waitFor({ timeout: 15_000 });
+    await input.fill(`arn:aws:sts::${TEST_ACCOUNT}:assumed-role/ui-viewer/session-1`);
+    await page.keyboard.press('Enter');
+    await pick(page, /Full read access/);
+    await workbench.waitForNotification(`${viewer} can now use the EKS console on ui-registered`, 60_000);
+    assert.deepEqual((await impersonated()).sort(), [`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`, viewer].sort(), 'the impersonation rule lists the new role');
+    assert.ok((await fullAccessSubjects()).includes(viewer), 'the role is bound to cluster-wide read access');
+
+    // Revoke: the pick lists the current grants with their scope.
+    await contextMenu(page, 'ui-registered', 'Revoke Console Access…');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: viewer }).first();
+    await row.waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).first().innerText(), /namespaces default/);
+    await row.click();
+    await workbench.waitForNotification(`${viewer} no longer has console access to ui-registered`, 60_000);
+    assert.deepEqual(await impersonated(), [`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`], 'the revoked role can no longer be impersonated');
+    assert.ok(!(await fullAccessSubjects()).includes(viewer), 'its binding is gone');
+
+    // Repair: an object deleted behind our back comes back; the activation Secret is kept as it was.
+    const core = kube().makeApiClient(k8s.CoreV1Api);
+    const secretBefore = await core.readNamespacedSecret({ name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE });
+    await core.deleteNamespacedConfigMap({ name: AGENT_CONFIG_MAP_NAME, namespace: CONNECTOR_NAMESPACE });
+    await contextMenu(page, 'ui-registered', 'Repair Connector');
+    await workbench.waitForNotification(/Re-applied the connector of ui-registered/, 60_000);
+    await core.readNamespacedConfigMap({ name: AGENT_CONFIG_MAP_NAME, namespace: CONNECTOR_NAMESPACE });
+    const secretAfter = await core.readNamespacedSecret({ name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE });
+    assert.equal(secretAfter.metadata?.uid, secretBefore.metadata?.uid, 'the activation Secret was not replaced');
+
+    // Deregister, after a modal confirmation.
+    await contextMenu(page, 'ui-registered', 'Deregister from EKS…');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /Deregister ui-registered from EKS in us-west-2\?/);
+    await workbench.screenshot('deregister-confirm');
+    await dialog.getByRole('button', { name: 'Deregister', exact: true }).click();
+    await workbench.waitForNotification('ui-registered is deregistered.', 120_000);
+    assert.equal(await core.readNamespace({ name: CONNECTOR_NAMESPACE }).then((ns) => ns.status?.phase ?? 'present', () => 'gone') === 'Active', false, 'the connector namespace is gone or terminating');
+    assert.deepEqual(await impersonated().catch(() => []), [], 'the impersonation rule is gone');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'ui-registered' }).first().waitFor({ state: 'detached', timeout: 30_000 });
   });
 });
+
+/** Right-clicks the Clusters view row with this label and runs a context-menu entry. */
+async function contextMenu(page: Page, rowLabel: string, entry: string): Promise<void> {
+  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: rowLabel }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click({ button: 'right' });
+  const item = page.getByRole('menuitem', { name: entry, exact: true });
+  await item.waitFor({ timeout: 15_000 });
+  await item.hover();
+  await item.click();
+  // A click that lands while the menu is still settling is ignored; the hovered entry then takes Enter.
+  if (!(await item.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+function kube(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  kc.setCurrentContext('sandbox-admin');
+  return kc;
+}
+
+/** The user names the connector's service account may impersonate (facts: always listed by name). */
+async function impersonated(): Promise<string[]> {
+  const role = await kube().makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRole({ name: IMPERSONATION_ROLE_NAME });
+  return (role.rules ?? []).filter((r) => r.resources?.includes('users')).flatMap((r) => r.resourceNames ?? []);
+}
+
+async function fullAccessSubjects(): Promise<string[]> {
+  const list = await kube().makeApiClient(k8s.RbacAuthorizationV1Api).listClusterRoleBinding();
+  return list.items.filter((b) => b.roleRef.name === FULL_ACCESS_CLUSTER_ROLE_NAME).flatMap((b) => (b.subjects ?? []).map((s) => s.name));
+}
+
+async function bindingNamespacesOf(user: string): Promise<string[]> {
+  const list = await kube().makeApiClient(k8s.RbacAuthorizationV1Api).listRoleBindingForAllNamespaces();
+  return list.items.filter((b) => b.subjects?.some((s) => s.kind === 'User' && s.name === user)).map((b) => b.metadata?.namespace ?? '').sort();
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
