@@ -245,4 +245,23 @@ describe('connector end to end (core service, real API server, emulator, simulat
     assert.deepEqual(report.remaining, []);
     assert.deepEqual(await eventually('objects removed', connectorObjects, (o) => o.length === 0, 60_000), []);
   });
+
+  it('refuses to resume a registration whose activation expired before the agent connected, and says to register anew', async () => {
+    agent.stop();
+    try {
+      await service().connect(plan({ name: 'expiring' }), { wait: false });
+      await control.advanceClock(73 * 3600);
+      const report = await service().check(plan({ name: 'expiring' }));
+      const nameFree = report.checks.find((c) => c.id === 'nameFree');
+      assert.equal(report.ok, false);
+      assert.equal(nameFree?.status, 'fail');
+      assert.match(nameFree?.reason ?? '', /this cluster runs its connector, but its activation expired at \d{4}-/);
+      assert.match(nameFree?.fix ?? '', /Deregister expiring first .*then register again/);
+    } finally {
+      agent.start(300);
+    }
+    const report = await service().deregister({ region: 'us-west-2', name: 'expiring' });
+    assert.deepEqual(report.remaining, []);
+    assert.deepEqual(await eventually('objects removed', connectorObjects, (o) => o.length === 0, 60_000), []);
+  });
 });

@@ -263,13 +263,9 @@ export class ConnectorService {
           progress('apply', `${applied.action} ${describeRef(applied.ref)} (${index + 1}/${total})`);
         },
       });
-      const result: ConnectResult = {
-        cluster, resumed: false, applied: created.applied.map(describeRef), roleArn,
-        manifestYaml: manifestToYaml(nonSecretObjects(manifest)),
-      };
-      if (options.wait === false) return result;
-      const active = await this.waitUntilActive(plan.region, plan.name, config.activationExpiry, options);
-      return { ...result, cluster: active };
+      const result = (registration: Cluster) => connectResult({ cluster: registration, resumed: false, applied: created.applied.map(describeRef), roleArn }, nonSecretObjects(manifest));
+      if (options.wait === false) return result(cluster);
+      return result(await this.waitUntilActive(plan.region, plan.name, config.activationExpiry, options));
     } catch (error) {
       throw await this.afterFailure(error, created, options);
     }
@@ -481,10 +477,15 @@ export class ConnectorService {
       checks.push({ id: 'nameFree', title, status: 'pass', reason: `${plan.name} is already registered (${existing.status}) and this cluster runs its connector: connecting again repairs it and waits for ACTIVE.` });
       return existing;
     }
-    if (existing.connectorConfig) {
-      const expired = existing.status === 'FAILED' ? ' Its activation has expired.' : '';
-      checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.name} is already registered in ${plan.region} (${existing.status}) and this cluster does not run its connector.${expired}`,
-        fix: `Deregister ${plan.name} first (EKS Connector: Deregister, or \`eks-connector deregister --region ${plan.region} --name ${plan.name}\`) — the activation code is shown only once — or choose another name.` });
+    const deregisterFirst = `Deregister ${plan.name} first (EKS Connector: Deregister, or \`eks-connector deregister --region ${plan.region} --name ${plan.name}\`)`;
+    if (existing.connectorConfig && ours === existing.connectorConfig.activationId) {
+      // Ours, but the agent never connected before the activation ran out: only a new registration brings a new one.
+      const expiry = existing.connectorConfig.activationExpiry;
+      checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.name} is registered in ${plan.region} and this cluster runs its connector, but its activation expired${expiry ? ` at ${expiry.toISOString()}` : ''} before the agent connected.`,
+        fix: `${deregisterFirst}, then register again: a new registration comes with a new activation.` });
+    } else if (existing.connectorConfig) {
+      checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.name} is already registered in ${plan.region} (${existing.status}) and this cluster does not run its connector.${existing.status === 'FAILED' ? ' Its activation has expired.' : ''}`,
+        fix: `${deregisterFirst} — the activation code is shown only once — or choose another name.` });
     } else {
       checks.push({ id: 'nameFree', title, status: 'fail', reason: `${plan.region} already has an EKS cluster named ${plan.name}.`, fix: 'Choose another name.' });
     }
@@ -630,6 +631,17 @@ export class ConnectorService {
       throw new ConnectorError(`${d.summary}: ${d.reason}`, 'cluster', [], undefined, d.fix);
     }
   }
+}
+
+/** A connect's result; its YAML is rendered when first read (to save it), as rendering takes longer than an apply. */
+function connectResult(fields: Omit<ConnectResult, 'manifestYaml'>, objects: readonly KubernetesObject[]): ConnectResult {
+  let yaml: string | undefined;
+  return {
+    ...fields,
+    get manifestYaml() {
+      return (yaml ??= manifestToYaml(objects));
+    },
+  };
 }
 
 /** Rendered objects always carry apiVersion, kind and name; this makes that visible to the type checker. */
