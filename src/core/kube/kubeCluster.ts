@@ -1,6 +1,9 @@
 // One Kubernetes cluster as seen through one kubeconfig context: server-side apply and delete of manifest objects,
 // access reviews, nodes, namespaces, pods and a resilient pod watch. Every call takes an AbortSignal, has a time
 // limit, and fails with a KubeOperationError whose `described` says what failed, why and what to do.
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { CancelledError, sleep, throwIfAborted } from '../util/abort';
 import {
@@ -119,6 +122,34 @@ export interface AccessDecision {
   evaluationError?: string;
 }
 
+/** What a SelfSubjectRulesReview lists the user may do in one namespace, cluster-wide grants included. */
+export interface AccessRules {
+  namespace: string;
+  resourceRules: k8s.V1ResourceRule[];
+  nonResourceRules: k8s.V1NonResourceRule[];
+  /** Some authorizer (a webhook, say) could not list its rules: what the rules do not grant may still be allowed. */
+  incomplete: boolean;
+}
+
+/**
+ * Whether the rules grant the review, matched as RBAC matches a request: `*` or the exact verb, group and resource
+ * (for a subresource also `*` followed by it), resourceNames only for a named request, non-resource URLs exactly or
+ * by a trailing `*`.
+ * The rules must be ones that apply where the review asks: rules listed for a namespace include that namespace's
+ * RoleBindings, which grant nothing cluster-wide.
+ */
+export function rulesGrant(rules: Pick<AccessRules, 'resourceRules' | 'nonResourceRules'>, review: AccessReview): boolean {
+  const has = (list: string[] | undefined, value: string) => (list ?? []).some((item) => item === '*' || item === value);
+  if ('nonResourceURL' in review) {
+    return rules.nonResourceRules.some((rule) => has(rule.verbs, review.verb) && (rule.nonResourceURLs ?? []).some((url) =>
+      url === '*' || url === review.nonResourceURL || (url.endsWith('*') && review.nonResourceURL.startsWith(url.slice(0, -1)))));
+  }
+  const resource = review.subresource ? `${review.resource}/${review.subresource}` : review.resource;
+  return rules.resourceRules.some((rule) => has(rule.verbs, review.verb) && has(rule.apiGroups, review.group)
+    && (rule.resources ?? []).some((r) => r === '*' || r === resource || (!!review.subresource && r === `*/${review.subresource}`))
+    && (!rule.resourceNames?.length || (!!review.name && rule.resourceNames.includes(review.name))));
+}
+
 export interface UserIdentity {
   username: string;
   uid?: string;
@@ -141,6 +172,26 @@ export interface WatchPodsOptions {
 }
 
 const MIDDLEWARE_PASS = async (ctx: k8s.ResponseContext) => ctx;
+
+/**
+ * How long an idle connection is kept for the next request (as long as Node's own global agent keeps one): enough
+ * for a burst of requests such as a connect, and well under the idle limits of API servers and of the NATs and load
+ * balancers before them, so a kept connection is not found dead when reused, and none lingers.
+ */
+const IDLE_CONNECTION_MS = 5_000;
+
+/** What makes two agents' connections interchangeable: the same scheme, server trust and client identity. */
+function connectionKey(secure: boolean, options: https.AgentOptions): string {
+  const hash = createHash('sha256').update(secure ? 'https' : 'http');
+  for (const value of [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername]) {
+    hash.update('\0');
+    for (const part of Array.isArray(value) ? value : [value]) {
+      if (Buffer.isBuffer(part) || typeof part === 'string') hash.update(part);
+      else hash.update(JSON.stringify(part ?? null));
+    }
+  }
+  return hash.digest('hex');
+}
 
 /** KubernetesObjectApi with a shared discovery cache and the context's namespace as default. */
 class ObjectClient extends k8s.KubernetesObjectApi {
@@ -190,6 +241,10 @@ function applyBody<T extends ManifestObject>(object: T): T {
 export class KubeCluster {
   private readonly requestTimeoutMs: number;
   private readonly discoveryCache: Record<string, k8s.V1APIResourceList> = {};
+  /** The kept-alive agent requests share, and the key of the TLS settings it was made for. */
+  private pooled?: { key: string; agent: http.Agent };
+  /** The request being authenticated now, if one is. */
+  private authenticating?: Promise<void>;
 
   constructor(readonly kubeConfig: k8s.KubeConfig, options: KubeClusterOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -217,7 +272,7 @@ export class KubeCluster {
   private configuration(signal: AbortSignal): k8s.Configuration {
     return k8s.createConfiguration({
       baseServer: new k8s.ServerConfiguration<Record<string, string>>(this.serverUrl, {}),
-      authMethods: { default: this.kubeConfig },
+      authMethods: { default: this.authentication(signal) },
       promiseMiddleware: [{
         pre: async (ctx) => {
           ctx.setSignal(signal);
@@ -226,6 +281,49 @@ export class KubeCluster {
         post: MIDDLEWARE_PASS,
       }],
     });
+  }
+
+  /**
+   * The kubeconfig's credentials, one request at a time. A request that starts while another is authenticated waits
+   * and shares its outcome: an exec credential plugin runs once for requests started together (client-node caches
+   * what it returns), and when it fails they all fail with it. Connections are kept alive and shared.
+   */
+  private authentication(signal: AbortSignal): k8s.SecurityAuthentication {
+    return {
+      getName: () => 'kubeconfig',
+      applySecurityAuthentication: async (context) => {
+        while (this.authenticating) await this.authenticating;
+        // A request stopped while it waited must not start a credential plugin.
+        signal.throwIfAborted();
+        const attempt = this.kubeConfig.applySecurityAuthentication(context);
+        this.authenticating = attempt;
+        try {
+          await attempt;
+        } finally {
+          if (this.authenticating === attempt) this.authenticating = undefined;
+        }
+        const agent = context.getAgent();
+        if (agent) context.setAgent(this.sharedAgent(agent));
+      },
+    };
+  }
+
+  /**
+   * client-node gives every request a new Agent, so a new TCP connection and TLS handshake (which cost more than a
+   * small request itself). Requests share one kept-alive agent instead, made again when the kubeconfig's TLS
+   * settings change (a rotated client certificate). Proxy agents are left as they are.
+   */
+  private sharedAgent(agent: http.Agent): http.Agent {
+    const secure = agent.constructor === https.Agent;
+    if (!secure && agent.constructor !== http.Agent) return agent;
+    const options = (agent as https.Agent).options;
+    const key = connectionKey(secure, options);
+    if (this.pooled?.key !== key) {
+      // The old agent's connections close by themselves once idle; requests still on them finish undisturbed.
+      const kept = { ...options, keepAlive: true, timeout: IDLE_CONNECTION_MS };
+      this.pooled = { key, agent: secure ? new https.Agent(kept) : new http.Agent(kept) };
+    }
+    return this.pooled.agent;
   }
 
   private describe(error: unknown, activity: string): DescribedKubeError {
@@ -340,6 +438,15 @@ export class KubeCluster {
     };
     await Promise.all(Array.from({ length: Math.min(6, reviews.length) }, worker));
     return results;
+  }
+
+  /** What the user may do in the namespace (SelfSubjectRulesReview): one request instead of one per permission. */
+  async rulesFor(namespace: string, signal?: AbortSignal): Promise<AccessRules> {
+    const review = await this.request(`Listing what the user may do in namespace ${namespace}`, signal, (c) => this.api(k8s.AuthorizationV1Api)(c).createSelfSubjectRulesReview({
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } },
+    }));
+    const status = review.status;
+    return { namespace, resourceRules: status?.resourceRules ?? [], nonResourceRules: status?.nonResourceRules ?? [], incomplete: status?.incomplete !== false };
   }
 
   async listNodes(signal?: AbortSignal): Promise<k8s.V1Node[]> {

@@ -1,12 +1,13 @@
 // Pre-flight checks on the target cluster before the EKS Connector manifest is applied (facts §3.7, §7.1, §9a):
 // API server reachable, admin rights (including RBAC escalation prevention for the impersonation role), a Ready
 // linux/amd64 node, no foreign eks-connector namespace, and a Pod Security level that admits the connector pods.
+import { setMaxListeners } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import { isCancellation } from '../util/abort';
 import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from '../connector/names';
 import { KubeOperationError, type DescribedKubeError } from './errors';
 import {
-  describeAccess, describeRef, type AccessReview, type KubeCluster, type ObjectRef,
+  describeAccess, describeRef, rulesGrant, type AccessReview, type AccessRules, type KubeCluster, type ObjectRef,
   type ResourceAccessReview,
 } from './kubeCluster';
 
@@ -90,24 +91,37 @@ const CONNECTOR_POD_SPEC: k8s.V1PodSpec = {
 };
 
 export async function clusterPreflight(cluster: KubeCluster, plan: PreflightPlan, options: PreflightOptions = {}): Promise<PreflightCheck[]> {
-  const { signal } = options;
-  const apiServer = await checkApiServer(cluster, signal);
+  // Every check starts at once rather than after the version: when the API server cannot be used, the others are
+  // stopped and reported as not checked.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  setMaxListeners(64, signal); // each request in flight listens to it, and the checks run many at once
+  // First, so that its request is the one that runs a credential plugin (the others wait for it).
+  const apiServerChecking = checkApiServer(cluster, signal);
+  const namespaceName = targetNamespace(plan);
+  // One read of the namespace serves the ownership, Pod Security and admin rights checks.
+  const namespace = readNamespace(cluster, namespaceName, signal);
+  const others = Promise.all([
+    guard('adminRights', () => checkAdminRights(cluster, plan, namespace, signal)),
+    guard('nodes', () => checkNodes(cluster, plan, signal)),
+    guard('namespace', async () => checkNamespace(namespaceName, await namespace, cluster, signal)),
+    guard('podSecurity', () => checkPodSecurity(cluster, plan, namespaceName, namespace, signal)),
+  ]);
+  others.catch(() => undefined); // not awaited when the API server check fails or is cancelled
+  const apiServer = await apiServerChecking;
   if (apiServer.status === 'fail') {
+    stop.abort();
     const skipped = (['adminRights', 'nodes', 'namespace', 'podSecurity'] as const).map((id): PreflightCheck => ({
       id, title: TITLES[id], status: 'warn', reason: 'Not checked: the API server could not be used.', fix: apiServer.fix,
     }));
     return [apiServer, ...skipped];
   }
-  const namespaceName = targetNamespace(plan);
-  // One read of the namespace serves both the ownership and the Pod Security check.
-  const namespace = cluster.readNamespace(namespaceName, signal).then((ns) => ({ ns }), (error: unknown) => ({ error }));
-  const [adminRights, nodes, ownership, podSecurity] = await Promise.all([
-    guard('adminRights', () => checkAdminRights(cluster, plan, signal)),
-    guard('nodes', () => checkNodes(cluster, plan, signal)),
-    guard('namespace', async () => checkNamespace(namespaceName, await namespace, cluster, signal)),
-    guard('podSecurity', async () => checkPodSecurity(cluster, plan, namespaceName, await namespace, signal)),
-  ]);
-  return [apiServer, adminRights, nodes, ownership, podSecurity];
+  return [apiServer, ...await others];
+}
+
+/** A namespace read as an outcome, so several checks can share it (or leave it unused) without an unhandled rejection. */
+function readNamespace(cluster: KubeCluster, name: string, signal: AbortSignal): Promise<NamespaceRead> {
+  return cluster.readNamespace(name, signal).then((ns) => ({ ns }), (error: unknown) => ({ error }));
 }
 
 /** The namespace the plan installs into: its Namespace object, else the first namespaced object's, else eks-connector. */
@@ -188,7 +202,7 @@ function rulesToReviews(rules: k8s.V1PolicyRule[], namespace: string | undefined
   return out;
 }
 
-async function checkAdminRights(cluster: KubeCluster, plan: PreflightPlan, signal: AbortSignal | undefined): Promise<PreflightCheck> {
+async function checkAdminRights(cluster: KubeCluster, plan: PreflightPlan, namespace: Promise<NamespaceRead>, signal: AbortSignal): Promise<PreflightCheck> {
   const base = { id: 'adminRights' as const, title: TITLES.adminRights };
   const requirements = new Map<string, Requirement>();
   const add = (review: AccessReview, holder?: RoleHolder) => {
@@ -237,11 +251,21 @@ async function checkAdminRights(cluster: KubeCluster, plan: PreflightPlan, signa
     return [escalate, ...binds];
   };
   const reqs = [...requirements.values()];
-  const extra = new Map<string, AccessReview>();
-  for (const r of reqs) if (r.holder) for (const alt of alternatives(r.holder)) extra.set(reviewKey(alt), alt);
-  const decisions = await cluster.canI([...reqs.map((r) => r.review), ...extra.values()], signal);
+  const who = cluster.whoAmI(signal).then((u) => `User "${u.username}"`, () => `The user of context "${cluster.contextName}"`);
+  const namespaces = new Set([targetNamespace(plan)]);
+  for (const r of reqs) for (const review of [r.review, ...(r.holder ? alternatives(r.holder) : [])]) if ('namespace' in review && review.namespace) namespaces.add(review.namespace);
+  const granted = await rulesGranting(cluster, [...namespaces], targetNamespace(plan), namespace, signal);
+  // What the rules do not grant is asked one SelfSubjectAccessReview at a time: it may be denied, or granted by an
+  // authorizer that cannot list rules; a grant inside a role may instead be covered by escalate and bind.
+  const ask = new Map<string, AccessReview>();
+  for (const r of reqs) {
+    if (granted(r.review)) continue;
+    ask.set(reviewKey(r.review), r.review);
+    for (const alt of r.holder ? alternatives(r.holder) : []) if (!granted(alt)) ask.set(reviewKey(alt), alt);
+  }
+  const decisions = ask.size ? await cluster.canI([...ask.values()], signal) : [];
   const byKey = new Map(decisions.map((d) => [reviewKey(d.review), d]));
-  const allowed = (review: AccessReview) => byKey.get(reviewKey(review))?.allowed === true;
+  const allowed = (review: AccessReview) => granted(review) || byKey.get(reviewKey(review))?.allowed === true;
 
   const missing: string[] = [];
   for (const r of reqs) {
@@ -255,17 +279,38 @@ async function checkAdminRights(cluster: KubeCluster, plan: PreflightPlan, signa
     missing.push(`${describeAccess(r.review)} (needed to grant it to the connector, unless you may ${joinVerbs(lacking)})`);
   }
 
-  const who = await cluster.whoAmI(signal).then((u) => `User "${u.username}"`, () => `The user of context "${cluster.contextName}"`);
   if (missing.length === 0) {
     const kindList = [...kinds].join(', ');
     const impersonation = plan.impersonateUsers.length ? ` and grant impersonation of ${plan.impersonateUsers.length} user${plan.impersonateUsers.length === 1 ? '' : 's'}` : '';
-    return { ...base, status: 'pass', reason: `${who} may create and update ${kindList}${impersonation}.` };
+    return { ...base, status: 'pass', reason: `${await who} may create and update ${kindList}${impersonation}.` };
   }
   return {
     ...base, status: 'fail',
-    reason: `${who} lacks ${missing.length} permission${missing.length === 1 ? '' : 's'} needed to install the connector: ${missing.join('; ')}.`,
+    reason: `${await who} lacks ${missing.length} permission${missing.length === 1 ? '' : 's'} needed to install the connector: ${missing.join('; ')}.`,
     fix: 'Connect with a context whose user is a cluster administrator (cluster-admin), or ask an administrator to grant these permissions or to apply the manifest for you.',
     details: missing,
+  };
+}
+
+/**
+ * Which reviews the user's rules grant, from one SelfSubjectRulesReview per namespace instead of one access review
+ * per permission. Rules listed for a namespace include its RoleBindings, which grant nothing cluster-wide; so they
+ * decide cluster-wide reviews only for the target namespace while it does not exist: no RoleBinding can be in it.
+ * Only complete rules are used: when an authorizer (a webhook, say) cannot list its own, it might also deny.
+ */
+async function rulesGranting(cluster: KubeCluster, namespaces: string[], target: string, targetRead: Promise<NamespaceRead>, signal: AbortSignal): Promise<(review: AccessReview) => boolean> {
+  const [lists, read] = await Promise.all([
+    Promise.all(namespaces.map((ns) => cluster.rulesFor(ns, signal).then((rules) => (rules.incomplete ? undefined : rules), (error: unknown) => {
+      if (isCancellation(error)) throw error;
+      return undefined; // then every review is asked on its own
+    }))),
+    targetRead,
+  ]);
+  const byNamespace = new Map<string, AccessRules | undefined>(namespaces.map((ns, i) => [ns, lists[i]]));
+  const clusterWide = 'ns' in read && read.ns === undefined ? byNamespace.get(target) : undefined;
+  return (review) => {
+    const rules = 'nonResourceURL' in review || !review.namespace ? clusterWide : byNamespace.get(review.namespace);
+    return rules !== undefined && rulesGrant(rules, review);
   };
 }
 
@@ -410,10 +455,19 @@ async function checkNamespace(name: string, read: NamespaceRead, cluster: KubeCl
 
 // --- (d) Pod Security ------------------------------------------------------------------------------------------
 
-async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name: string, read: NamespaceRead, signal: AbortSignal | undefined): Promise<PreflightCheck> {
+async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name: string, namespace: Promise<NamespaceRead>, signal: AbortSignal): Promise<PreflightCheck> {
   const base = { id: 'podSecurity' as const, title: TITLES.podSecurity };
   const restrictedFix = (where: string) =>
     `Use the baseline level, which allows DAC_OVERRIDE: ${where}. (The connector containers add the DAC_OVERRIDE capability and set neither runAsNonRoot nor a seccomp profile, which restricted forbids.)`;
+  const planned = plan.objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)?.metadata.labels?.[POD_SECURITY_ENFORCE_LABEL];
+  // A new namespace without a planned level is probed in `default`, as on a first connect: read `default` and dry-run
+  // the pod there beside the namespace read, not after it. Both go unused when the namespace exists.
+  const defaultProbe = planned ? undefined : {
+    read: readNamespace(cluster, 'default', signal),
+    verdict: dryRunConnectorPod(cluster, plan, 'default', signal),
+  };
+  defaultProbe?.verdict.catch(() => undefined); // rejects only when cancelled, and may go unused
+  const read = await namespace;
   const ns = 'ns' in read ? read.ns : undefined;
   const existingLevel = ns?.metadata?.labels?.[POD_SECURITY_ENFORCE_LABEL];
   if (existingLevel === 'restricted') {
@@ -423,7 +477,6 @@ async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name:
     };
   }
   if (existingLevel) return { ...base, status: 'pass', reason: `Namespace ${name} enforces the Pod Security level "${existingLevel}", which admits the connector pods.` };
-  const planned = plan.objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)?.metadata.labels?.[POD_SECURITY_ENFORCE_LABEL];
   if (!ns && planned === 'restricted') {
     return {
       ...base, status: 'fail', reason: `The planned namespace ${name} would enforce the Pod Security level "restricted", which rejects the connector pods.`,
@@ -434,13 +487,15 @@ async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name:
 
   // No label: the cluster-wide default applies. A server-side dry run of a connector pod shows what it is, in the
   // namespace itself if it exists, else in `default` (when that carries no label of its own).
-  let probeNamespace = ns ? name : 'default';
+  let probe: Promise<DryRunVerdict> | undefined = ns ? dryRunConnectorPod(cluster, plan, name, signal) : defaultProbe?.verdict;
   if (!ns) {
-    const def = await cluster.readNamespace('default', signal).catch(() => undefined);
-    if (!def || def.metadata?.labels?.[POD_SECURITY_ENFORCE_LABEL]) probeNamespace = '';
+    const def = await defaultProbe?.read;
+    if (def && 'error' in def && isCancellation(def.error)) throw def.error;
+    const defaultNs = def && 'ns' in def ? def.ns : undefined;
+    if (!defaultNs || defaultNs.metadata?.labels?.[POD_SECURITY_ENFORCE_LABEL]) probe = undefined;
   }
-  if (probeNamespace) {
-    const verdict = await dryRunConnectorPod(cluster, plan, probeNamespace, signal);
+  if (probe) {
+    const verdict = await probe;
     if (verdict.rejected) {
       return {
         ...base, status: 'fail',
@@ -458,7 +513,9 @@ async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name:
   return { ...base, status: 'pass', reason: `No Pod Security label on the planned namespace ${name}; the cluster default could not be checked.` };
 }
 
-async function dryRunConnectorPod(cluster: KubeCluster, plan: PreflightPlan, namespace: string, signal: AbortSignal | undefined): Promise<{ admitted?: true; rejected?: string; error?: string }> {
+type DryRunVerdict = { admitted?: true; rejected?: string; error?: string };
+
+async function dryRunConnectorPod(cluster: KubeCluster, plan: PreflightPlan, namespace: string, signal: AbortSignal | undefined): Promise<DryRunVerdict> {
   const sts = plan.objects.find((o) => o.kind === 'StatefulSet');
   const template = (sts?.spec as { template?: { spec?: k8s.V1PodSpec } } | undefined)?.template?.spec;
   // The connector's ServiceAccount does not exist yet, and the ServiceAccount admission plugin would refuse it.
@@ -467,7 +524,7 @@ async function dryRunConnectorPod(cluster: KubeCluster, plan: PreflightPlan, nam
   delete spec.serviceAccount;
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'eks-connector-preflight', namespace }, spec };
   try {
-    await cluster.apply([pod], { fieldManager: MANAGED_BY_VALUE, dryRun: true, signal });
+    await cluster.apply([pod], { fieldManager: MANAGED_BY_VALUE, dryRun: true, classify: false, signal });
     return { admitted: true };
   } catch (err) {
     if (isCancellation(err)) throw err;
