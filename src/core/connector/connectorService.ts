@@ -10,7 +10,7 @@ import { describeAwsError } from '../aws/errors';
 import { findRegion } from '../aws/regions';
 import { isCancellation } from '../util/abort';
 import type { SecretRedactor } from '../util/redact';
-import { KubeCluster, describeRef, type ManifestObject, type ObjectRef } from '../kube/kubeCluster';
+import { KubeApplyError, KubeCluster, describeRef, type ManifestObject, type ObjectRef } from '../kube/kubeCluster';
 import { clusterPreflight } from '../kube/preflight';
 import { describeKubeError, KubeOperationError } from '../kube/errors';
 import { AgentRoleService, type AgentRoleChoice } from './agentRole';
@@ -130,6 +130,8 @@ interface Created {
   role?: AgentRoleChoice;
   registration?: { region: string; name: string };
   applied: ObjectRef[];
+  /** The object whose apply failed without an answer: it may exist, and is removed if it carries our label. */
+  uncertain?: ObjectRef;
 }
 
 export interface ConnectorServiceDeps {
@@ -267,6 +269,8 @@ export class ConnectorService {
       if (options.wait === false) return result(cluster);
       return result(await this.waitUntilActive(plan.region, plan.name, config.activationExpiry, options));
     } catch (error) {
+      // A request cut off on the way back may have been stored: the rollback looks for that object too.
+      if (error instanceof KubeApplyError && ['unreachable', 'cancelled', 'unknown'].includes(error.described.kind)) created.uncertain = error.failed;
       throw await this.afterFailure(error, created, options);
     }
   }
@@ -567,11 +571,15 @@ export class ConnectorService {
     const category: FailureCategory = error instanceof ConnectorError ? error.category
       : isCancellation(error) ? 'cancelled'
         : error instanceof KubeOperationError || (error as { name?: string }).name === 'KubeApplyError' ? 'cluster' : 'aws';
+    const described = error instanceof ConnectorError || isCancellation(error) ? undefined
+      : category === 'cluster' ? describeKubeError(error, { activity: 'Applying the connector', context: this.kube.contextName })
+        : describeAwsError(error, { activity: 'Connecting the cluster' });
     const message = error instanceof ConnectorError ? error.message
-      : isCancellation(error) ? 'Cancelled.'
-        : category === 'cluster' ? describeKubeError(error, { activity: 'Applying the connector', context: this.kube.contextName }).summary + ': ' + describeKubeError(error, { activity: 'Applying the connector' }).reason
-          : `${describeAwsError(error, { activity: 'Connecting the cluster' }).reason}`;
-    const fix = error instanceof ConnectorError ? error.fix : undefined;
+      : !described ? 'Cancelled.'
+        : category === 'cluster' ? `${described.summary}: ${describeKubeError(error, { activity: 'Applying the connector' }).reason}`
+          : described.reason;
+    // The described error's advice (retry, check the network, ask for a permission) reaches the user too.
+    const fix = error instanceof ConnectorError ? error.fix : described?.fix;
     if (createdList.length === 0) return new ConnectorError(message, category, [], undefined, fix);
     const decision = options.onFailure ? await options.onFailure(error, createdList).catch(() => 'rollback' as const) : 'rollback';
     if (decision === 'keep') {
@@ -587,6 +595,11 @@ export class ConnectorService {
   private async rollback(created: Created): Promise<string[]> {
     const signal = AbortSignal.timeout(120_000);
     const remaining: string[] = [];
+    const uncertain = created.uncertain;
+    if (uncertain) {
+      const stored = await this.listManaged([[uncertain.apiVersion, uncertain.kind]], signal).catch(() => []);
+      if (stored.some((o) => o.metadata?.name === uncertain.metadata.name && (o.metadata?.namespace ?? undefined) === uncertain.metadata.namespace)) created.applied.push(uncertain);
+    }
     if (created.applied.length) {
       try {
         await this.kube.delete([...created.applied].reverse(), { signal, propagation: 'Background' });
