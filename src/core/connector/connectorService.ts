@@ -587,7 +587,7 @@ export class ConnectorService {
     }
     options.onProgress?.({ step: 'rollback', message: 'Rolling back what was created' });
     const remaining = await this.rollback(created);
-    const rolledBack = remaining.length === 0 ? ' Everything created was removed.' : ` Rollback could not remove: ${remaining.join('; ')}.`;
+    const rolledBack = remaining.length === 0 ? ' Everything created was removed.' : ` Rollback could not remove: ${remaining.map((r) => r.replace(/\.$/, '')).join('; ')}.`;
     return new ConnectorError(`${message}${rolledBack}`, category, remaining, undefined, fix);
   }
 
