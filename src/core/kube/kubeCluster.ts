@@ -449,27 +449,26 @@ export class KubeCluster {
     return { namespace, resourceRules: status?.resourceRules ?? [], nonResourceRules: status?.nonResourceRules ?? [], incomplete: status?.incomplete !== false };
   }
 
-  async listNodes(signal?: AbortSignal): Promise<k8s.V1Node[]> {
-    const nodes: k8s.V1Node[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await this.request('Listing the nodes', signal, (c) => this.api(k8s.CoreV1Api)(c).listNode({ limit: 500, ...(cont ? { _continue: cont } : {}) }));
-      nodes.push(...page.items);
-      cont = page.metadata?._continue;
-    } while (cont);
-    return nodes;
+  listNodes(signal?: AbortSignal): Promise<k8s.V1Node[]> {
+    return this.listAllPages('Listing the nodes', signal, (c, page) => this.api(k8s.CoreV1Api)(c).listNode(page));
   }
 
   /** Names of every namespace, sorted (for choosing where console access applies). */
   async listNamespaceNames(signal?: AbortSignal): Promise<string[]> {
-    const names: string[] = [];
+    const namespaces = await this.listAllPages('Listing the namespaces', signal, (c, page) => this.api(k8s.CoreV1Api)(c).listNamespace(page));
+    return namespaces.map((ns) => ns.metadata?.name ?? '').filter(Boolean).sort();
+  }
+
+  /** Every item of a list, 500 per request, following the continue token. */
+  private async listAllPages<T>(activity: string, signal: AbortSignal | undefined, list: (c: k8s.Configuration, page: { limit: number; _continue?: string }) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
+    const items: T[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.request('Listing the namespaces', signal, (c) => this.api(k8s.CoreV1Api)(c).listNamespace({ limit: 500, ...(cont ? { _continue: cont } : {}) }));
-      names.push(...page.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean));
+      const page = await this.request(activity, signal, (c) => list(c, { limit: 500, ...(cont ? { _continue: cont } : {}) }));
+      items.push(...page.items);
       cont = page.metadata?._continue;
     } while (cont);
-    return names.sort();
+    return items;
   }
 
   /** The namespace, or undefined when it does not exist. */
