@@ -90,6 +90,14 @@ function arnOfName(accountId: string, name: string, roles: Record<string, RoleRe
   return roles[name.toLowerCase()]?.arn ?? roleArn('aws', accountId, '/', name);
 }
 
+/** The role a call names, once the caller may act on it: as in IAM, AccessDenied comes before NoSuchEntity. */
+function authorizedRoleRequest(call: ServiceCall, form: URLSearchParams, action: string): { accountId: string; roles: Record<string, RoleRecord>; name: string } {
+  const { accountId, roles } = rolesOf(call);
+  const name = required(form, 'RoleName', 'roleName');
+  authorize(call, action, arnOfName(accountId, name, roles));
+  return { accountId, roles, name };
+}
+
 function existingRole(roles: Record<string, RoleRecord>, name: string): RoleRecord {
   const role = roles[name.toLowerCase()];
   if (!role) throw noSuchRole(name);
@@ -113,9 +121,7 @@ function marker(call: ServiceCall, form: URLSearchParams, scope: string): string
 }
 
 function getRole(call: ServiceCall, form: URLSearchParams): XmlOut {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:GetRole', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:GetRole');
   return { Role: roleView(existingRole(roles, checkName(name, 'roleName', 64))) };
 }
 
@@ -161,9 +167,7 @@ function createRole(call: ServiceCall, form: URLSearchParams): XmlOut {
 }
 
 function deleteRole(call: ServiceCall, form: URLSearchParams): undefined {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:DeleteRole', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:DeleteRole');
   const role = existingRole(roles, name);
   if (Object.keys(role.inlinePolicies).length > 0) throw new ApiError('DeleteConflict', 409, 'Cannot delete entity, must delete policies first.');
   delete roles[name.toLowerCase()];
@@ -172,9 +176,7 @@ function deleteRole(call: ServiceCall, form: URLSearchParams): undefined {
 }
 
 function putRolePolicy(call: ServiceCall, form: URLSearchParams): undefined {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:PutRolePolicy', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:PutRolePolicy');
   const policyName = checkName(required(form, 'PolicyName', 'policyName'), 'policyName', 128);
   const document = policyDocument(required(form, 'PolicyDocument', 'policyDocument'), 'policyDocument');
   existingRole(roles, name).inlinePolicies[policyName] = document;
@@ -183,9 +185,7 @@ function putRolePolicy(call: ServiceCall, form: URLSearchParams): undefined {
 }
 
 function getRolePolicy(call: ServiceCall, form: URLSearchParams): XmlOut {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:GetRolePolicy', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:GetRolePolicy');
   const policyName = required(form, 'PolicyName', 'policyName');
   const role = existingRole(roles, name);
   const document = role.inlinePolicies[policyName];
@@ -194,9 +194,7 @@ function getRolePolicy(call: ServiceCall, form: URLSearchParams): XmlOut {
 }
 
 function listRolePolicies(call: ServiceCall, form: URLSearchParams): XmlOut {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:ListRolePolicies', arnOfName(accountId, name, roles));
+  const { accountId, roles, name } = authorizedRoleRequest(call, form, 'iam:ListRolePolicies');
   const role = existingRole(roles, name);
   const limit = maxItems(form, 100);
   const scope = `iam:ListRolePolicies:${accountId}:${role.name}`;
@@ -205,9 +203,7 @@ function listRolePolicies(call: ServiceCall, form: URLSearchParams): XmlOut {
 }
 
 function deleteRolePolicy(call: ServiceCall, form: URLSearchParams): undefined {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:DeleteRolePolicy', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:DeleteRolePolicy');
   const policyName = required(form, 'PolicyName', 'policyName');
   const role = existingRole(roles, name);
   if (role.inlinePolicies[policyName] === undefined) throw new ApiError('NoSuchEntity', 404, `The role policy with name ${policyName} cannot be found.`);
@@ -217,9 +213,7 @@ function deleteRolePolicy(call: ServiceCall, form: URLSearchParams): undefined {
 }
 
 function tagRole(call: ServiceCall, form: URLSearchParams): undefined {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:TagRole', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:TagRole');
   const role = existingRole(roles, name);
   const tags = tagsFromForm(form);
   if (Object.keys(tags).length === 0) throw validationError(`1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null`);
@@ -231,9 +225,7 @@ function tagRole(call: ServiceCall, form: URLSearchParams): undefined {
 }
 
 function untagRole(call: ServiceCall, form: URLSearchParams): undefined {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:UntagRole', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:UntagRole');
   const role = existingRole(roles, name);
   for (let index = 1; form.has(`TagKeys.member.${index}`); index++) delete role.tags[form.get(`TagKeys.member.${index}`) ?? ''];
   call.world.changed();
@@ -241,9 +233,7 @@ function untagRole(call: ServiceCall, form: URLSearchParams): undefined {
 }
 
 function listRoleTags(call: ServiceCall, form: URLSearchParams): XmlOut {
-  const { accountId, roles } = rolesOf(call);
-  const name = required(form, 'RoleName', 'roleName');
-  authorize(call, 'iam:ListRoleTags', arnOfName(accountId, name, roles));
+  const { roles, name } = authorizedRoleRequest(call, form, 'iam:ListRoleTags');
   return { Tags: tagList(existingRole(roles, name).tags), IsTruncated: false };
 }
 
