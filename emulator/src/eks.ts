@@ -360,10 +360,21 @@ function registerCluster(call: ServiceCall, request: EksRequest): JsonOut {
   return response;
 }
 
-function deregisterCluster(call: ServiceCall, request: EksRequest): JsonOut {
+/** The cluster a call names, once the caller may act on it: AccessDenied comes before ResourceNotFound, as in EKS. */
+function authorizedClusterRequest(call: ServiceCall, request: EksRequest, action: string): { located: Located; name: string } {
   const located = locate(call);
   const name = request.params.name;
-  authorize(call, 'eks:DeregisterCluster', arnFor(call, located.accountId, name));
+  authorize(call, action, arnFor(call, located.accountId, name));
+  return { located, name };
+}
+
+/** The resource a nodegroup action is authorized against (its ARN ends in a generated id, hence the wildcard). */
+function nodegroupResource(call: ServiceCall, accountId: string, clusterName: string, nodegroupName: string): string {
+  return `arn:${partitionOf(call.region)}:eks:${call.region}:${accountId}:nodegroup/${clusterName}/${nodegroupName}/*`;
+}
+
+function deregisterCluster(call: ServiceCall, request: EksRequest): JsonOut {
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:DeregisterCluster');
   const cluster = existingCluster(call, located, name);
   if (!cluster.connector) {
     throw invalidRequest(`Cluster ${name} is an Amazon EKS cluster, not a registered cluster; it cannot be deregistered. Use DeleteCluster instead.`, { clusterName: name });
@@ -407,18 +418,14 @@ function listClusters(call: ServiceCall, request: EksRequest): JsonOut {
 }
 
 function describeCluster(call: ServiceCall, request: EksRequest): JsonOut {
-  const located = locate(call);
-  const name = request.params.name;
-  authorize(call, 'eks:DescribeCluster', arnFor(call, located.accountId, name));
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:DescribeCluster');
   return { cluster: clusterView(existingCluster(call, located, name), { includeActivationCode: false }) };
 }
 
 // ---- nodegroups -----------------------------------------------------------------------------------------------
 
 function listNodegroups(call: ServiceCall, request: EksRequest): JsonOut {
-  const located = locate(call);
-  const name = request.params.name;
-  authorize(call, 'eks:ListNodegroups', arnFor(call, located.accountId, name));
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:ListNodegroups');
   const cluster = managedCluster(call, located, name);
   const maxResults = parseMaxResults(request.query, 100);
   const scope = `eks:ListNodegroups:${located.accountId}:${call.region}:${name}`;
@@ -430,7 +437,7 @@ function listNodegroups(call: ServiceCall, request: EksRequest): JsonOut {
 function describeNodegroup(call: ServiceCall, request: EksRequest): JsonOut {
   const located = locate(call);
   const { name, nodegroupName } = request.params;
-  authorize(call, 'eks:DescribeNodegroup', `arn:${partitionOf(call.region)}:eks:${call.region}:${located.accountId}:nodegroup/${name}/${nodegroupName}/*`);
+  authorize(call, 'eks:DescribeNodegroup', nodegroupResource(call, located.accountId, name, nodegroupName));
   const cluster = managedCluster(call, located, name);
   return { nodegroup: nodegroupView(cluster, nodegroupOf(cluster, nodegroupName)) };
 }
@@ -500,9 +507,7 @@ function booleanMember(record: JsonRecord, key: string, fallback: boolean): bool
 }
 
 function updateClusterConfig(call: ServiceCall, request: EksRequest): JsonOut {
-  const located = locate(call);
-  const name = request.params.name;
-  authorize(call, 'eks:UpdateClusterConfig', arnFor(call, located.accountId, name));
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:UpdateClusterConfig');
   const cluster = managedCluster(call, located, name);
   const { body } = request;
   const replay = replayedUpdate(call, located, cluster, body);
@@ -588,9 +593,7 @@ function parseMinor(version: string): [number, number] | undefined {
 }
 
 function updateClusterVersion(call: ServiceCall, request: EksRequest): JsonOut {
-  const located = locate(call);
-  const name = request.params.name;
-  authorize(call, 'eks:UpdateClusterVersion', arnFor(call, located.accountId, name));
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:UpdateClusterVersion');
   const cluster = managedCluster(call, located, name);
   const replay = replayedUpdate(call, located, cluster, request.body);
   if (replay) return replay;
@@ -619,7 +622,7 @@ function integerMember(record: JsonRecord, key: string, member: string): number 
 function updateNodegroupConfig(call: ServiceCall, request: EksRequest): JsonOut {
   const located = locate(call);
   const { name, nodegroupName } = request.params;
-  authorize(call, 'eks:UpdateNodegroupConfig', `arn:${partitionOf(call.region)}:eks:${call.region}:${located.accountId}:nodegroup/${name}/${nodegroupName}/*`);
+  authorize(call, 'eks:UpdateNodegroupConfig', nodegroupResource(call, located.accountId, name, nodegroupName));
   const cluster = managedCluster(call, located, name);
   const nodegroup = nodegroupOf(cluster, nodegroupName);
   const replay = replayedUpdate(call, located, cluster, request.body, nodegroupName);
@@ -652,7 +655,7 @@ function updateNodegroupConfig(call: ServiceCall, request: EksRequest): JsonOut 
 function updateNodegroupVersion(call: ServiceCall, request: EksRequest): JsonOut {
   const located = locate(call);
   const { name, nodegroupName } = request.params;
-  authorize(call, 'eks:UpdateNodegroupVersion', `arn:${partitionOf(call.region)}:eks:${call.region}:${located.accountId}:nodegroup/${name}/${nodegroupName}/*`);
+  authorize(call, 'eks:UpdateNodegroupVersion', nodegroupResource(call, located.accountId, name, nodegroupName));
   const cluster = managedCluster(call, located, name);
   nodegroupOf(cluster, nodegroupName);
   const replay = replayedUpdate(call, located, cluster, request.body, nodegroupName);
@@ -674,9 +677,7 @@ function updateNodegroupVersion(call: ServiceCall, request: EksRequest): JsonOut
 }
 
 function listUpdates(call: ServiceCall, request: EksRequest): JsonOut {
-  const located = locate(call);
-  const name = request.params.name;
-  authorize(call, 'eks:ListUpdates', arnFor(call, located.accountId, name));
+  const { located, name } = authorizedClusterRequest(call, request, 'eks:ListUpdates');
   const cluster = managedCluster(call, located, name);
   const nodegroupName = request.query.get('nodegroupName') ?? undefined;
   if (nodegroupName !== undefined) nodegroupOf(cluster, nodegroupName);
