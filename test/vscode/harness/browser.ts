@@ -176,8 +176,18 @@ export class Workbench {
   /** Waits for a notification toast containing the text; resolves with its full text. */
   async waitForNotification(text: string | RegExp, timeoutMs = 15_000): Promise<string> {
     const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
-    return (await toast.innerText()).trim();
+    try {
+      await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+      return (await toast.innerText()).trim();
+    } catch (error) {
+      // A toast hides itself after a while (sooner on a busy machine); the notification center keeps it.
+      await this.runCommand('Notifications: Show Notifications').catch(() => undefined);
+      const kept = this.page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
+      if (!(await kept.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false))) throw error;
+      const found = (await kept.innerText()).trim();
+      await this.page.keyboard.press('Escape');
+      return found;
+    }
   }
 
   /** Makes the theme active (checked by the workbench's CSS class), through the palette when needed. */

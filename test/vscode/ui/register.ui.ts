@@ -38,7 +38,12 @@ describe('Register with EKS (UI)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await session?.workbench.screenshot(`failed-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state !== 'failed' || !session) return;
+    await session.workbench.screenshot(`failed-${this.currentTest.title}`).catch(() => undefined);
+    // The extension's own log says what the commands did, which the page may no longer show.
+    for (const file of await filesUnder(session.server.userDataDir)) {
+      if (/EKS Connector\.log$/.test(file)) console.log(`--- ${file}\n${(await fs.readFile(file, 'utf8')).split('\n').slice(-40).join('\n')}`);
+    }
   });
 
   after(async () => {
@@ -117,7 +122,10 @@ describe('Register with EKS (UI)', function () {
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: viewer }).first();
     await row.waitFor({ timeout: 60_000 });
     assert.match(await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).first().innerText(), /namespaces default/);
-    await row.click();
+    // Narrowed to the one row and accepted with Enter: a click can land on a neighbour while the list re-renders.
+    await page.locator('.quick-input-widget .quick-input-box input').fill('ui-viewer');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.keyboard.press('Enter');
     await workbench.waitForNotification(`${viewer} no longer has console access to ui-registered`, 60_000);
     assert.deepEqual(await impersonated(), [`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`], 'the revoked role can no longer be impersonated');
     assert.ok(!(await fullAccessSubjects()).includes(viewer), 'its binding is gone');
