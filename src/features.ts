@@ -16,7 +16,11 @@ export interface Features {
   run(command: string, args: unknown[]): Promise<unknown>;
 }
 
-export function createFeatures(context: vscode.ExtensionContext, clustersView: vscode.TreeView<ExplorerNode>): Features {
+/**
+ * @param itemCommands commands the activation shell left unregistered because only the view's items reach them;
+ *   registered here, before the view shows its first item.
+ */
+export function createFeatures(context: vscode.ExtensionContext, clustersView: vscode.TreeView<ExplorerNode>, itemCommands: Iterable<string>): Features {
   const redactor = new SecretRedactor();
   const logger = new Logger('EKS Connector', redactor);
   const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
@@ -28,9 +32,9 @@ export function createFeatures(context: vscode.ExtensionContext, clustersView: v
     ...registrationCommands(connection, explorer.tree, logger),
     'eksConnector.showLog': () => logger.show(),
   };
-  return {
-    clusterTree: explorer.tree,
-    logger,
-    run: (command, args) => runCommand(logger, command, commands[command], args),
-  };
+  const run = (command: string, args: unknown[]) => runCommand(logger, command, commands[command], args);
+  for (const command of itemCommands) {
+    context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => run(command, args)));
+  }
+  return { clusterTree: explorer.tree, logger, run };
 }

@@ -24,6 +24,7 @@ export function codeServerEntry(): string {
 /** Which part of the bench failed; every error names it and the log to read. */
 export type BenchStep =
   | 'install'
+  | 'build'
   | 'port'
   | 'server start'
   | 'browser'

@@ -2,6 +2,7 @@
 // its package.json contributes.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extensionApi';
 
 const EXTENSION_ID = 'eks-connector-vscode.eks-connector-vscode'; // publisher.name
 
@@ -15,6 +16,13 @@ function contributedCommands(packageJSON: unknown): string[] {
   return commands
     .map((c: unknown) => (typeof c === 'object' && c !== null ? (c as { command?: unknown }).command : undefined))
     .filter((id): id is string => typeof id === 'string');
+}
+
+/** Commands hidden from the palette ("when": "false"): only the view's items reach them. */
+function itemOnlyCommands(packageJSON: unknown): Set<string> {
+  const menus = (packageJSON as { contributes?: { menus?: { commandPalette?: unknown } } } | undefined)?.contributes?.menus;
+  const entries = Array.isArray(menus?.commandPalette) ? (menus.commandPalette as Array<{ command?: unknown; when?: unknown }>) : [];
+  return new Set(entries.filter((e) => e.when === 'false' && typeof e.command === 'string').map((e) => e.command as string));
 }
 
 describe('activation', function () {
@@ -31,13 +39,20 @@ describe('activation', function () {
     assert.equal(ext.isActive, true);
   });
 
-  it('registers every contributed command', async () => {
-    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  it('registers every command the palette can reach on activation, and the item-only ones before the view lists anything', async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
     assert.ok(ext);
-    await ext.activate();
+    const api = await ext.activate();
     const contributed = contributedCommands(ext.packageJSON);
     assert.ok(contributed.length > 0, 'package.json contributes no commands');
-    const registered = new Set(await vscode.commands.getCommands(true));
+    const itemOnly = itemOnlyCommands(ext.packageJSON);
+    assert.ok(itemOnly.size > 0 && itemOnly.size < contributed.length, 'some commands are reachable only from the view items');
+    const paletteReachable = contributed.filter((id) => !itemOnly.has(id));
+    let registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(paletteReachable.filter((id) => !registered.has(id)), [], 'palette-reachable commands missing after activation');
+    // The view asks for its root: the features load and the item commands are there before any item is.
+    await api.clusterTree.getChildren();
+    registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
   });

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionApi } from '../../../src/extensionApi';
 import { EmulatorControl } from '../../../emulator/src/control-client';
 import { AWS_CONFIG, AWS_CREDENTIALS, TEST_ACCOUNT, vscodeTestSeed } from '../fixtures/awsWorld';
 import { childrenOf, configure, extensionApi, rootWhenSettled, settledClusters, view, waitFor, type ItemView } from './explorerHelpers';

@@ -1,7 +1,7 @@
 // Helpers for in-host tests of the Clusters view: drive settings, read the tree the way the view does.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/extension';
+import type { ExtensionApi } from '../../../src/extensionApi';
 import type { ExplorerNode } from '../../../src/explorer/nodes';
 
 export const EXTENSION_ID = 'eks-connector-vscode.eks-connector-vscode';
