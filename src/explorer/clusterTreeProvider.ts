@@ -21,7 +21,12 @@ class RegionLoad {
   firstPages?: Promise<void>;
   error?: ReturnType<typeof describeAwsError>;
   loadMoreNode?: LoadMoreNode;
+  /** The background DescribeCluster rounds of the loaded pages. */
+  readonly describing: Promise<void>[] = [];
 }
+
+/** Statuses a cluster leaves on its own within minutes (PENDING: a registration waiting for its agent). */
+const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(['CREATING', 'UPDATING', 'DELETING', 'PENDING']);
 
 export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | ExplorerNode[] | undefined>();
@@ -98,6 +103,30 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
   /** Reloads every region that has been loaded (the periodic refresh); the identity is kept. */
   refreshLoadedRegions(): void {
     for (const node of this.regionNodes()) if (this.loads.has(node.id)) this.refreshRegion(node);
+  }
+
+  /**
+   * Re-describes only the loaded clusters whose status changes on its own within minutes (creating, updating,
+   * deleting, waiting for the agent), so the view follows them without waiting for the periodic refresh. A cluster
+   * that has gone reloads its region, which drops it.
+   */
+  async pollTransitional(): Promise<void> {
+    const byRegion = new Map<RegionNode, string[]>();
+    for (const node of this.clusterNodes.values()) {
+      if (!TRANSITIONAL_STATUSES.has(node.summary?.status ?? '')) continue;
+      const load = this.loads.get(node.parent.id);
+      if (!load || !load.names.includes(node.name)) continue;
+      byRegion.set(node.parent, [...(byRegion.get(node.parent) ?? []), node.name]);
+    }
+    await Promise.all([...byRegion].map(([region, names]) => {
+      let gone = false;
+      return this.describeInto(region, names, this.loads.get(region.id)!.abort.signal, (error) => {
+        if (gone || describeAwsError(error, { activity: 'Describing a cluster in transition' }).kind !== 'notFound') return false;
+        gone = true;
+        this.refreshRegion(region);
+        return true;
+      });
+    }));
   }
 
   /** Re-renders pending connected clusters so their activation countdown stays current (no network). */
@@ -239,7 +268,24 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
       fresh.push(cluster);
     }
     this.log.debug(`${region}: ${page.names.length} cluster names (page ${load.pages}${page.nextToken ? ', more available' : ''})`);
-    void this.clusterLoader().describeMany(region, fresh.map((c) => c.name), signal, (result) => {
+    load.describing.push(this.describeInto(node, fresh.map((c) => c.name), signal));
+  }
+
+  /** Resolves once the region's current load has listed its pages and described every cluster in them. */
+  async whenDescribed(node: RegionNode): Promise<void> {
+    const load = this.loads.get(node.id);
+    await load?.firstPages;
+    await Promise.all(load?.describing ?? []);
+  }
+
+  /**
+   * Describes clusters of a region into their nodes, in the background. `onError` may take a failure over
+   * (return true) before it is shown on the node.
+   */
+  private async describeInto(node: RegionNode, names: string[], signal: AbortSignal, onError?: (error: unknown) => boolean): Promise<void> {
+    const region = node.region.id;
+    const profile = this.connection.session().profile;
+    await this.clusterLoader().describeMany(region, names, signal, (result) => {
       const cluster = this.clusterNodes.get(`${node.account}:${region}:${result.name}`);
       if (!cluster) return;
       if (result.ok) {
@@ -247,6 +293,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
         cluster.cluster = result.cluster;
         cluster.error = undefined;
       } else if (!isCancellation(result.error)) {
+        if (onError?.(result.error)) return;
         cluster.error = describeAwsError(result.error, { activity: `Describing cluster ${result.name} in ${region}`, region, profile, action: 'eks:DescribeCluster' });
         this.log.warn(`${cluster.error.summary}: ${cluster.error.reason}`);
       }

@@ -9,6 +9,9 @@ import { ClusterDescriptionProvider, DESCRIPTION_SCHEME } from './clusterDescrip
 import * as commands from './explorerCommands';
 import type { ExplorerNode } from './nodes';
 
+/** How often clusters that are creating, updating, deleting or waiting for their agent are re-described. */
+const TRANSITION_POLL_SECONDS = 15;
+
 export interface Explorer {
   readonly tree: ClusterTreeProvider;
   readonly commands: CommandTable;
@@ -33,17 +36,19 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
     }
   };
 
-  // Periodic refresh only while the view is visible: no AWS traffic for a hidden view.
-  let refreshTimer: NodeJS.Timeout | undefined;
-  let countdownTimer: NodeJS.Timeout | undefined;
+  // Periodic refresh only while the view is visible: no AWS traffic for a hidden view. Clusters in transition are
+  // re-described more often (never more often than the refresh the user chose; none when they turned it off).
+  let timers: NodeJS.Timeout[] = [];
   const schedule = () => {
-    clearInterval(refreshTimer);
-    clearInterval(countdownTimer);
-    refreshTimer = countdownTimer = undefined;
+    timers.forEach(clearInterval);
+    timers = [];
     if (!view.visible) return;
     const seconds = readExplorerSettings().refreshIntervalSeconds;
-    if (seconds > 0) refreshTimer = setInterval(() => tree.refreshLoadedRegions(), seconds * 1000);
-    countdownTimer = setInterval(() => tree.tickCountdowns(), 60_000);
+    if (seconds > 0) {
+      timers.push(setInterval(() => tree.refreshLoadedRegions(), seconds * 1000));
+      timers.push(setInterval(() => void tree.pollTransitional(), Math.min(TRANSITION_POLL_SECONDS, seconds) * 1000));
+    }
+    timers.push(setInterval(() => tree.tickCountdowns(), 60_000));
   };
 
   context.subscriptions.push(
@@ -57,7 +62,7 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
       if (e.affectsConfiguration('eksConnector.refreshIntervalSeconds')) schedule();
     }),
     vscode.workspace.registerTextDocumentContentProvider(DESCRIPTION_SCHEME, new ClusterDescriptionProvider(tree)),
-    { dispose: () => { clearInterval(refreshTimer); clearInterval(countdownTimer); } },
+    { dispose: () => timers.forEach(clearInterval) },
   );
   schedule();
   return {

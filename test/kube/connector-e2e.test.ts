@@ -212,6 +212,7 @@ describe('connector end to end (core service, real API server, emulator, simulat
     const error = await service().connect(plan({ name: 'apply-fails' }), { pollIntervalMs: 200 }).then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof ConnectorError, String(error));
     assert.equal(error.category, 'cluster');
+    assert.match(error.message, /^Applying ConfigMap eks-connector\/eks-connector-agent failed: /, 'the message names the object that failed');
     assert.match(error.message, /helm|conflict/i);
     assert.deepEqual(error.remaining, [], error.message);
     assert.match(error.message, /Everything created was removed/);

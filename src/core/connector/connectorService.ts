@@ -571,12 +571,14 @@ export class ConnectorService {
     const category: FailureCategory = error instanceof ConnectorError ? error.category
       : isCancellation(error) ? 'cancelled'
         : error instanceof KubeOperationError || (error as { name?: string }).name === 'KubeApplyError' ? 'cluster' : 'aws';
+    // An apply that failed names the object it was applying.
+    const activity = error instanceof KubeApplyError ? `Applying ${describeRef(error.failed)}` : 'Applying the connector';
     const described = error instanceof ConnectorError || isCancellation(error) ? undefined
-      : category === 'cluster' ? describeKubeError(error, { activity: 'Applying the connector', context: this.kube.contextName })
+      : category === 'cluster' ? describeKubeError(error, { activity, context: this.kube.contextName })
         : describeAwsError(error, { activity: 'Connecting the cluster' });
     const message = error instanceof ConnectorError ? error.message
       : !described ? 'Cancelled.'
-        : category === 'cluster' ? `${described.summary}: ${describeKubeError(error, { activity: 'Applying the connector' }).reason}`
+        : category === 'cluster' ? `${described.summary}: ${described.reason}`
           : described.reason;
     // The described error's advice (retry, check the network, ask for a permission) reaches the user too.
     const fix = error instanceof ConnectorError ? error.fix : described?.fix;

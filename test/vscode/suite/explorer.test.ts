@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extensionApi';
+import type { RegionNode } from '../../../src/explorer/nodes';
 import { EmulatorControl } from '../../../emulator/src/control-client';
 import { AWS_CONFIG, AWS_CREDENTIALS, TEST_ACCOUNT, vscodeTestSeed } from '../fixtures/awsWorld';
 import { childrenOf, configure, extensionApi, rootWhenSettled, settledClusters, view, waitFor, type ItemView } from './explorerHelpers';
@@ -27,6 +28,8 @@ describe('Clusters view', function () {
   beforeEach(async () => {
     await control.loadSeed(vscodeTestSeed());
     await control.resetFaults();
+    // Each test reads the fresh seed, not what an earlier test left loaded under the same settings.
+    api.clusterTree.refreshAll();
   });
   after(async () => {
     if (emulatorUrl) await configure({ profile: '', regions: [] });
@@ -91,6 +94,42 @@ describe('Clusters view', function () {
     const clusters = await settledClusters(api, byLabel(root, 'eu-west-1'));
     assert.deepEqual(clusters.map((c) => c.label).sort(), ['newcomer', 'payments']);
     assert.equal(byLabel(clusters, 'newcomer').description, 'connected · AKS · 1.31');
+  });
+
+  it('follows clusters in transition by describing only them, and drops one that has gone', async () => {
+    await configure({ profile: 'ci', regions: ['us-west-2'] });
+    const root = await rootWhenSettled(api, 'ready');
+    const region = byLabel(root, 'us-west-2');
+    // A load of its own, fully described, so no answer of an earlier load lands during the poll.
+    await vscode.commands.executeCommand('eksConnector.refreshRegion', region.node);
+    await childrenOf(api, region);
+    await api.clusterTree.whenDescribed(region.node as RegionNode);
+    // staging finishes its update; edge-pending (waiting for its agent) stays as it is.
+    const seed = vscodeTestSeed();
+    const clusters = seed.regions!['us-west-2'].clusters!;
+    clusters.find((c) => c.name === 'staging')!.status = 'ACTIVE';
+    await control.loadSeed(seed);
+    await control.resetFaults();
+    await api.clusterTree.pollTransitional();
+    const staging = await waitFor('staging to show ACTIVE', async () => {
+      const c = byLabel(await childrenOf(api, region), 'staging');
+      return c.icon === 'vm-running' ? c : undefined;
+    });
+    assert.equal(staging.description, 'EKS 1.31');
+    let counters = (await control.getFaults()).counters.requests;
+    assert.deepEqual([counters['eks:DescribeCluster'], counters['eks:ListClusters'] ?? 0], [2, 0], 'staging and edge-pending were described, no other cluster, and the region was not listed again');
+
+    // edge-pending is deregistered behind the view's back: the next poll finds it gone and reloads the region.
+    await control.loadSeed({ ...seed, regions: { ...seed.regions, 'us-west-2': { ...seed.regions!['us-west-2'], clusters: clusters.filter((c) => c.name !== 'edge-pending') } } });
+    await control.resetFaults();
+    await api.clusterTree.pollTransitional();
+    const after = await waitFor('edge-pending to leave the view', async () => {
+      const children = await settledClusters(api, region);
+      return children.some((c) => c.label === 'edge-pending') ? undefined : children;
+    });
+    assert.deepEqual(after.map((c) => c.label).sort(), ['edge-expired', 'onprem', 'prod', 'staging']);
+    counters = (await control.getFaults()).counters.requests;
+    assert.equal(counters['eks:ListClusters'], 1, 'one reload of the region');
   });
 
   it('shows an activation that expires while the view is open as failed after the next refresh', async () => {
