@@ -14,7 +14,7 @@ export const EXIT = {
 } as const;
 
 export type CliCommand =
-  | { kind: 'register'; context?: string; region: string; name: string; provider: string; roleArn?: string; createRole?: string; grants: string[]; kubeconfig?: string; profile?: string; wait: boolean; json: boolean; yes: boolean; keepOnFailure: boolean; noNodeSelector: boolean }
+  | { kind: 'register'; context?: string; region: string; name: string; provider: string; roleArn?: string; createRole?: string; grants: string[]; kubeconfig?: string; profile?: string; wait: boolean; json: boolean; yes: boolean; keepOnFailure: boolean; noNodeSelector: boolean; images: { connector?: string; ssmAgent?: string } }
   | { kind: 'deregister'; context?: string; region: string; name: string; kubeconfig?: string; profile?: string; json: boolean; yes: boolean }
   | { kind: 'grant' | 'revoke'; context?: string; region: string; name: string; principals: string[]; kubeconfig?: string; profile?: string; json: boolean; yes: boolean }
   | { kind: 'status'; context?: string; region: string; name: string; kubeconfig?: string; profile?: string; json: boolean }
@@ -44,6 +44,8 @@ Options:
   --no-wait             register: stop once the connector is applied, without waiting for ACTIVE
   --keep-on-failure     register: keep what was created when a later step fails (default: roll back)
   --no-node-selector    register: do not pin the connector to linux/amd64 nodes
+  --connector-image <ref>  register: image for connector-init and connector-proxy (default: the pinned one)
+  --ssm-agent-image <ref>  register: image for connector-agent (default: the pinned one)
   --yes                 answer confirmations (non-interactive use)
   --json                print the result as JSON
 
@@ -65,7 +67,7 @@ export function parseCli(argv: readonly string[]): ParseResult {
         context: { type: 'string' }, kubeconfig: { type: 'string' }, region: { type: 'string' }, name: { type: 'string' },
         provider: { type: 'string' }, 'role-arn': { type: 'string' }, 'create-role': { type: 'string' },
         grant: { type: 'string', multiple: true }, profile: { type: 'string' }, 'no-wait': { type: 'boolean' },
-        'keep-on-failure': { type: 'boolean' }, 'no-node-selector': { type: 'boolean' }, yes: { type: 'boolean' }, json: { type: 'boolean' },
+        'keep-on-failure': { type: 'boolean' }, 'no-node-selector': { type: 'boolean' }, 'connector-image': { type: 'string' }, 'ssm-agent-image': { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -81,7 +83,7 @@ export function parseCli(argv: readonly string[]): ParseResult {
     case 'register':
       if (str('role-arn') && str('create-role')) return { ok: false, message: 'Give either --role-arn or --create-role, not both.' };
       if (!str('role-arn') && !str('create-role')) return { ok: false, message: 'register needs --role-arn <arn> (a role that trusts ssm.amazonaws.com) or --create-role <name>.' };
-      return { ok: true, command: { kind: 'register', ...common, provider: str('provider')!, roleArn: str('role-arn'), createRole: str('create-role'), grants, wait: values['no-wait'] !== true, yes: values.yes === true, keepOnFailure: values['keep-on-failure'] === true, noNodeSelector: values['no-node-selector'] === true } };
+      return { ok: true, command: { kind: 'register', ...common, provider: str('provider')!, roleArn: str('role-arn'), createRole: str('create-role'), grants, wait: values['no-wait'] !== true, yes: values.yes === true, keepOnFailure: values['keep-on-failure'] === true, noNodeSelector: values['no-node-selector'] === true, images: { connector: str('connector-image'), ssmAgent: str('ssm-agent-image') } } };
     case 'deregister':
       return { ok: true, command: { kind: 'deregister', ...common, yes: values.yes === true } };
     case 'grant':

@@ -72,7 +72,7 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
         const result = await service.connect({
           region: command.region, name: command.name, provider: command.provider,
           role: command.createRole ? { kind: 'create', name: command.createRole } : { kind: 'existing', arn: command.roleArn! },
-          grants, nodeSelector: !command.noNodeSelector,
+          grants, nodeSelector: !command.noNodeSelector, images: command.images,
         }, {
           signal, wait: command.wait,
           onProgress: (p) => out.line(`  [${p.step}] ${p.message}`),

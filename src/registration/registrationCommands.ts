@@ -8,7 +8,7 @@ import { loadCore, type Core } from '../shared/core';
 import type { AwsConnection } from '../shared/awsConnection';
 import type { Logger } from '../shared/logger';
 import { UserFacingError } from '../shared/commands';
-import { readExplorerSettings } from '../shared/settings';
+import { readConnectorSettings, readExplorerSettings } from '../shared/settings';
 import { EKS_REGIONS } from '../core/aws/regions';
 import { describeAwsError, formatDescribedError } from '../core/aws/errors';
 import { CONNECTOR_PROVIDERS, suggestClusterName, validateClusterName, CONNECTOR_NAMESPACE, CLUSTER_ANNOTATION } from '../core/connector/names';
@@ -108,10 +108,11 @@ export class RegistrationCommands {
     const callerScope = await this.pickConsoleScope(kube, 'you (the identity registering it)', 'Register with EKS (6/6): your console access');
     if (!callerScope) return;
 
+    const install = readConnectorSettings();
     const plan = {
       region, name, provider: providerPick.label,
       role: rolePick.create ? { kind: 'create' as const, name: rolePick.create } : { kind: 'existing' as const, arn: rolePick.arn! },
-      grants: [], callerScope, nodeSelector: true,
+      grants: [], callerScope, nodeSelector: install.nodeSelector, images: install.images,
     };
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${name} and ${contextPick.label}…`, cancellable: true },
       (_progress, token) => service.check(plan, abortOn(token)));
@@ -291,7 +292,7 @@ export class RegistrationCommands {
 
   async repair(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Repair Connector');
-    const report = await this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal));
+    const report = await this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal, readConnectorSettings()));
     void vscode.window.showInformationMessage(`Re-applied the connector of ${node.name} (${report.done.length} objects); its activation Secret was kept.`);
   }
 

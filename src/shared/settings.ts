@@ -32,3 +32,22 @@ export async function saveProfile(profile: string | undefined): Promise<void> {
 export function affectsExplorer(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(SECTION);
 }
+
+/** How the connector is installed on a cluster being registered; empty image settings mean the pinned defaults. */
+export interface ConnectorSettings {
+  readonly images: { readonly connector?: string; readonly ssmAgent?: string };
+  readonly nodeSelector: boolean;
+}
+
+export function readConnectorSettings(): ConnectorSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  // Hand-edited values that are not strings count as unset; a bad reference is refused by the pre-flight.
+  const image = (key: string) => {
+    const value = config.get<unknown>(key);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  return {
+    images: { connector: image('connectorImage'), ssmAgent: image('ssmAgentImage') },
+    nodeSelector: config.get<unknown>('pinToLinuxAmd64Nodes') !== false,
+  };
+}

@@ -154,11 +154,14 @@ describe('connector end to end (core service, real API server, emulator, simulat
   });
 
   it('refuses bad input and a region without the connector before anything is created', async () => {
-    for (const bad of [plan({ name: '-bad name' }), plan({ provider: 'minikube' }), plan({ region: 'cn-north-1' }), plan({ role: { kind: 'existing', arn: 'arn:aws:iam::123:role' } })]) {
+    for (const bad of [plan({ name: '-bad name' }), plan({ provider: 'minikube' }), plan({ region: 'cn-north-1' }), plan({ role: { kind: 'existing', arn: 'arn:aws:iam::123:role' } }),
+      plan({ name: 'bad-image', images: { ssmAgent: 'mirror.example.com/ssm/amazon-ssm-agent' } })]) {
       const error = await service().connect(bad).then(() => undefined, (e: unknown) => e);
       assert.ok(error instanceof ConnectorError && error.category === 'input', String(error));
       assert.ok(error.checks?.some((c) => c.status === 'fail' && c.fix));
     }
+    assert.equal(await registrationExists('bad-image'), false);
+    assert.deepEqual(await connectorObjects(), []);
   });
 
   for (const [key, action, role] of [
@@ -204,6 +207,30 @@ describe('connector end to end (core service, real API server, emulator, simulat
     }
     const report = await service().deregister({ region: 'us-west-2', name: 'throttled' });
     assert.deepEqual(report.remaining, []);
+    await connectorNamespaceGone(admin);
+  });
+
+  it('installs the images and node placement it is given, and repair keeps them', async () => {
+    const images = { connector: 'mirror.example.com/eks/eks-connector:0.0.11', ssmAgent: 'mirror.example.com/ssm/amazon-ssm-agent:3.2.2303.0' };
+    await service().connect(plan({ name: 'mirrored', images, nodeSelector: false }), { wait: false });
+    const apps = admin.makeApiClient(k8s.AppsV1Api);
+    const podSpec = async () => (await apps.readNamespacedStatefulSet({ name: 'eks-connector', namespace: 'eks-connector' })).spec!.template.spec!;
+    const imagesOf = (spec: k8s.V1PodSpec) => Object.fromEntries([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, c.image]));
+    const expected = { 'connector-init': images.connector, 'connector-agent': images.ssmAgent, 'connector-proxy': images.connector };
+    let spec = await podSpec();
+    assert.deepEqual(imagesOf(spec), expected);
+    assert.equal(spec.nodeSelector?.['kubernetes.io/arch'], undefined, 'not pinned to amd64 nodes');
+
+    // Repair brings back a deleted object and keeps what the connector runs with, not the defaults it is offered.
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    await core.deleteNamespacedConfigMap({ name: 'eks-connector-agent', namespace: 'eks-connector' });
+    await service().repair({ region: 'us-west-2', name: 'mirrored' }, undefined, { nodeSelector: true, images: {} });
+    assert.ok(await core.readNamespacedConfigMap({ name: 'eks-connector-agent', namespace: 'eks-connector' }));
+    spec = await podSpec();
+    assert.deepEqual(imagesOf(spec), expected);
+    assert.equal(spec.nodeSelector?.['kubernetes.io/arch'], undefined);
+
+    assert.deepEqual((await service().deregister({ region: 'us-west-2', name: 'mirrored' })).remaining, []);
     await connectorNamespaceGone(admin);
   });
 

@@ -13,6 +13,18 @@ describe('CLI arguments', () => {
     assert.equal(r.command.provider, 'rancher');
   });
 
+  it('takes image overrides and the node placement for register', () => {
+    const r = parseCli(['register', '--region', 'us-west-2', '--name', 'dev', '--provider', 'OTHER', '--create-role', 'R',
+      '--connector-image', 'mirror.example.com/eks/eks-connector:0.0.11', '--ssm-agent-image', 'mirror.example.com/ssm/amazon-ssm-agent:3.2.2303.0', '--no-node-selector']);
+    assert.ok(r.ok && r.command.kind === 'register');
+    assert.deepEqual(r.command.images, { connector: 'mirror.example.com/eks/eks-connector:0.0.11', ssmAgent: 'mirror.example.com/ssm/amazon-ssm-agent:3.2.2303.0' });
+    assert.equal(r.command.noNodeSelector, true);
+    const plain = parseCli(['register', '--region', 'us-west-2', '--name', 'dev', '--provider', 'OTHER', '--create-role', 'R']);
+    assert.ok(plain.ok && plain.command.kind === 'register');
+    assert.deepEqual(plain.command.images, { connector: undefined, ssmAgent: undefined });
+    assert.equal(plain.command.noNodeSelector, false);
+  });
+
   it('refuses missing required options, naming them', () => {
     const r = parseCli(['register', '--region', 'us-west-2']);
     assert.equal(r.ok, false);

@@ -21,12 +21,12 @@ import { applyOrder, nonSecretObjects, renderConnectorManifest, manifestToYaml, 
 import {
   consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant, type ConsoleAccessScope,
 } from './consoleAccess';
-import type { ImageOverrides } from './images';
+import { resolveImages, type ImageOverrides } from './images';
 import { podProblem, logsCommand, type PodProblem } from './podProblems';
 
 export const FIELD_MANAGER = 'eks-connector-vscode';
 /** Checks of what the user typed, as opposed to checks of AWS or the cluster. */
-const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn']);
+const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn', 'images']);
 const AWS_CHECK_ORDER = ['nameFree', 'quota', 'role'];
 const RBAC_KINDS = ['ClusterRoleBinding', 'ClusterRole', 'RoleBinding', 'Role'].map((kind) => ['rbac.authorization.k8s.io/v1', kind] as const);
 /** Deletion order for deregistering: bindings before roles, the namespace (with what is left in it) last. */
@@ -175,6 +175,14 @@ export class ConnectorService {
       const role = validateRoleArn(plan.role.arn);
       if (!role.ok) fail('roleArn', 'Agent role ARN is valid', role.message, role.hint ?? 'Give the ARN of an IAM role that trusts ssm.amazonaws.com.');
     }
+    if (plan.images?.connector !== undefined || plan.images?.ssmAgent !== undefined) {
+      try {
+        const images = resolveImages(plan.images);
+        pass('images', 'Connector images are pinned references', undefined, [images.connector, images.ssmAgent]);
+      } catch (error) {
+        fail('images', 'Connector images are pinned references', (error as Error).message, 'Correct the image override (a registry path with a tag or digest), or clear it to use the pinned default.');
+      }
+    }
     if (checks.some((c) => c.status === 'fail')) return { ok: false, checks };
 
     // AWS: who is calling, is the name free (or ours to resume), is there quota, is the role usable.
@@ -284,15 +292,20 @@ export class ConnectorService {
     return { ...result, cluster: await this.waitUntilActive(plan.region, plan.name, cluster.connectorConfig?.activationExpiry, options) };
   }
 
-  /** Re-applies the non-secret objects of a connected cluster, keeping its Secret and its current grants. */
-  async repair(target: { region: string; name: string }, signal?: AbortSignal): Promise<OperationReport> {
+  /**
+   * Re-applies the non-secret objects of a connected cluster, keeping its Secret and its current grants. The
+   * connector keeps the images and node placement it runs with; `whenMissing` applies only when its StatefulSet is gone.
+   */
+  async repair(target: { region: string; name: string }, signal?: AbortSignal, whenMissing: { nodeSelector?: boolean; images?: ImageOverrides } = {}): Promise<OperationReport> {
     const cluster = await this.awsStep(() => this.aws.describe(target.region, target.name, signal), `Looking up ${target.name}`, 'eks:DescribeCluster');
     if (!cluster?.connectorConfig) throw new ConnectorError(`${target.name} is not a connected cluster in ${target.region}.`, 'input');
     const current = await this.currentGrants(signal);
     if (current.length === 0) throw new ConnectorError('The cluster has no console access grants to keep; register it again or grant access first.', 'cluster');
     const stateful = await this.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal);
-    const nodeSelector = !!stateful?.spec?.template.spec?.nodeSelector?.['kubernetes.io/arch'] || !stateful;
-    const { done } = await this.repairWith(target.region, target.name, cluster, current, { nodeSelector }, signal);
+    const pod = stateful?.spec?.template.spec;
+    const image = (name: string) => [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])].find((c) => c.name === name)?.image;
+    const running = stateful ? { nodeSelector: !!pod?.nodeSelector?.['kubernetes.io/arch'], images: { connector: image('connector-proxy'), ssmAgent: image('connector-agent') } } : undefined;
+    const { done } = await this.repairWith(target.region, target.name, cluster, current, running ?? { nodeSelector: whenMissing.nodeSelector ?? true, images: whenMissing.images }, signal);
     return { done, remaining: [] };
   }
 

@@ -12,8 +12,10 @@ import * as k8s from '@kubernetes/client-node';
 import { CONNECTOR_NAMESPACE } from '../../../src/core/connector/names';
 import { ACTIVATION_SECRET_NAME, AGENT_CONFIG_MAP_NAME } from '../../../src/core/connector/manifest';
 import { FULL_ACCESS_CLUSTER_ROLE_NAME, IMPERSONATION_ROLE_NAME } from '../../../src/core/connector/consoleAccess';
+import { DEFAULT_CONNECTOR_IMAGE } from '../../../src/core/connector/images';
 
 const emulatorUrl = process.env.EKS_TEST_EMULATOR_URL ?? '';
+const MIRRORED_SSM_AGENT = 'mirror.example.com/ssm/amazon-ssm-agent:3.2.2303.0';
 
 async function pick(page: Page, label: RegExp, timeout = 60_000): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
@@ -33,7 +35,8 @@ describe('Register with EKS (UI)', function () {
     await control.resetFaults();
     session = await startWorkbenchSession({
       extensionDevelopmentPath: REPO_ROOT,
-      server: { settings: { 'eksConnector.profile': 'ci', 'eksConnector.regions': ['us-west-2'] } },
+      // The SSM agent image comes from a (mirror) setting; the connector image stays the pinned default.
+      server: { settings: { 'eksConnector.profile': 'ci', 'eksConnector.regions': ['us-west-2'], 'eksConnector.ssmAgentImage': MIRRORED_SSM_AGENT } },
     });
   });
 
@@ -96,6 +99,12 @@ describe('Register with EKS (UI)', function () {
     assert.deepEqual(await impersonated(), [callerArn], 'the connector may impersonate exactly the caller');
     assert.deepEqual(await bindingNamespacesOf(callerArn), ['default'], 'the caller is bound in the chosen namespace only');
     assert.ok(!(await fullAccessSubjects()).includes(callerArn), 'the caller has no cluster-wide read binding');
+
+    // The connector runs the images the settings chose, on linux/amd64 nodes (the default placement).
+    const pod = (await kube().makeApiClient(k8s.AppsV1Api).readNamespacedStatefulSet({ name: 'eks-connector', namespace: CONNECTOR_NAMESPACE })).spec!.template.spec!;
+    const images = Object.fromEntries([...(pod.initContainers ?? []), ...pod.containers].map((c) => [c.name, c.image]));
+    assert.deepEqual(images, { 'connector-init': DEFAULT_CONNECTOR_IMAGE, 'connector-agent': MIRRORED_SSM_AGENT, 'connector-proxy': DEFAULT_CONNECTOR_IMAGE });
+    assert.equal(pod.nodeSelector?.['kubernetes.io/arch'], 'amd64');
   });
 
   it('grants, revokes, repairs and deregisters from the cluster\'s context menu', async () => {
