@@ -1,6 +1,7 @@
 // Argument parsing for the `eks-connector` CLI (node:util parseArgs). Pure: returns a typed command or a usage
 // error, so it is unit-tested without running anything.
 import { parseArgs } from 'node:util';
+import { validateNamespaceName } from '../core/connector/consoleAccess';
 
 export const EXIT = {
   ok: 0,
@@ -14,9 +15,9 @@ export const EXIT = {
 } as const;
 
 export type CliCommand =
-  | { kind: 'register'; context?: string; region: string; name: string; provider: string; roleArn?: string; createRole?: string; grants: string[]; kubeconfig?: string; profile?: string; wait: boolean; json: boolean; yes: boolean; keepOnFailure: boolean; noNodeSelector: boolean; images: { connector?: string; ssmAgent?: string } }
+  | { kind: 'register'; context?: string; region: string; name: string; provider: string; roleArn?: string; createRole?: string; grants: string[]; kubeconfig?: string; profile?: string; wait: boolean; json: boolean; yes: boolean; keepOnFailure: boolean; noNodeSelector: boolean; images: { connector?: string; ssmAgent?: string }; namespaces?: string[] }
   | { kind: 'deregister'; context?: string; region: string; name: string; kubeconfig?: string; profile?: string; json: boolean; yes: boolean }
-  | { kind: 'grant' | 'revoke'; context?: string; region: string; name: string; principals: string[]; kubeconfig?: string; profile?: string; json: boolean; yes: boolean }
+  | { kind: 'grant' | 'revoke'; context?: string; region: string; name: string; principals: string[]; kubeconfig?: string; profile?: string; json: boolean; yes: boolean; namespaces?: string[] }
   | { kind: 'status'; context?: string; region: string; name: string; kubeconfig?: string; profile?: string; json: boolean }
   | { kind: 'help'; text: string };
 
@@ -40,6 +41,7 @@ Options:
   --role-arn <arn>      register: the connector agent IAM role (must trust ssm.amazonaws.com)
   --create-role <name>  register: create the agent role with this name instead of --role-arn
   --grant <arn>         register/grant/revoke: IAM principal for console access (repeatable; default: the caller)
+  --namespaces <a,b>    register/grant: console access only in these namespaces (default: read access cluster-wide)
   --profile <p>         AWS profile (credentials and endpoints follow the standard AWS config and environment)
   --no-wait             register: stop once the connector is applied, without waiting for ACTIVE
   --keep-on-failure     register: keep what was created when a later step fails (default: roll back)
@@ -67,7 +69,7 @@ export function parseCli(argv: readonly string[]): ParseResult {
         context: { type: 'string' }, kubeconfig: { type: 'string' }, region: { type: 'string' }, name: { type: 'string' },
         provider: { type: 'string' }, 'role-arn': { type: 'string' }, 'create-role': { type: 'string' },
         grant: { type: 'string', multiple: true }, profile: { type: 'string' }, 'no-wait': { type: 'boolean' },
-        'keep-on-failure': { type: 'boolean' }, 'no-node-selector': { type: 'boolean' }, 'connector-image': { type: 'string' }, 'ssm-agent-image': { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' },
+        'keep-on-failure': { type: 'boolean' }, 'no-node-selector': { type: 'boolean' }, 'connector-image': { type: 'string' }, 'ssm-agent-image': { type: 'string' }, namespaces: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -79,17 +81,24 @@ export function parseCli(argv: readonly string[]): ParseResult {
   if (missing.length) return { ok: false, message: `${command} needs ${missing.map((m) => `--${m}`).join(', ')}.` };
   const common = { context: str('context'), region: str('region')!, name: str('name')!, kubeconfig: str('kubeconfig'), profile: str('profile'), json: values.json === true };
   const grants = (values.grant as string[] | undefined) ?? [];
+  const namespaces = str('namespaces')?.split(',').map((n) => n.trim()).filter(Boolean);
+  if (namespaces !== undefined && namespaces.length === 0) return { ok: false, message: '--namespaces needs at least one namespace name, e.g. --namespaces team-a,team-b.' };
+  if (namespaces && !['register', 'grant'].includes(command)) return { ok: false, message: `--namespaces applies to register and grant, not ${command}.` };
+  for (const namespace of namespaces ?? []) {
+    const valid = validateNamespaceName(namespace);
+    if (!valid.ok) return { ok: false, message: `--namespaces: ${valid.message}${valid.hint ? ` ${valid.hint}` : ''}` };
+  }
   switch (command) {
     case 'register':
       if (str('role-arn') && str('create-role')) return { ok: false, message: 'Give either --role-arn or --create-role, not both.' };
       if (!str('role-arn') && !str('create-role')) return { ok: false, message: 'register needs --role-arn <arn> (a role that trusts ssm.amazonaws.com) or --create-role <name>.' };
-      return { ok: true, command: { kind: 'register', ...common, provider: str('provider')!, roleArn: str('role-arn'), createRole: str('create-role'), grants, wait: values['no-wait'] !== true, yes: values.yes === true, keepOnFailure: values['keep-on-failure'] === true, noNodeSelector: values['no-node-selector'] === true, images: { connector: str('connector-image'), ssmAgent: str('ssm-agent-image') } } };
+      return { ok: true, command: { kind: 'register', ...common, provider: str('provider')!, roleArn: str('role-arn'), createRole: str('create-role'), grants, wait: values['no-wait'] !== true, yes: values.yes === true, keepOnFailure: values['keep-on-failure'] === true, noNodeSelector: values['no-node-selector'] === true, images: { connector: str('connector-image'), ssmAgent: str('ssm-agent-image') }, namespaces } };
     case 'deregister':
       return { ok: true, command: { kind: 'deregister', ...common, yes: values.yes === true } };
     case 'grant':
     case 'revoke':
       if (grants.length === 0) return { ok: false, message: `${command} needs at least one --grant <IAM principal ARN>.` };
-      return { ok: true, command: { kind: command, ...common, principals: grants, yes: values.yes === true } };
+      return { ok: true, command: { kind: command, ...common, principals: grants, yes: values.yes === true, ...(command === 'grant' ? { namespaces } : {}) } };
     default:
       return { ok: true, command: { kind: 'status', ...common } };
   }

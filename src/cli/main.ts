@@ -5,6 +5,7 @@ import { KubeCluster } from '../core/kube/kubeCluster';
 import { kubeConfigFor, loadKubeconfig } from '../core/kube/kubeconfig';
 import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
 import { validatePrincipalArn } from '../core/connector/arn';
+import type { ConsoleAccessScope } from '../core/connector/consoleAccess';
 import { isCancellation } from '../core/util/abort';
 import { SecretRedactor } from '../core/util/redact';
 import { EXIT, parseCli, type CliCommand } from './args';
@@ -66,13 +67,13 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
         for (const arn of command.grants) {
           const valid = validatePrincipalArn(arn);
           if (!valid.ok) throw new ConnectorError(`--grant ${arn}: ${valid.message}`, 'input', [], undefined, valid.hint);
-          grants.push({ principalArn: valid.value, scope: { kind: 'full' as const } });
+          grants.push({ principalArn: valid.value, scope: scopeOf(command.namespaces) });
         }
         out.line(`Connecting the cluster of context ${kube.contextName} as ${command.name} in ${command.region}`);
         const result = await service.connect({
           region: command.region, name: command.name, provider: command.provider,
           role: command.createRole ? { kind: 'create', name: command.createRole } : { kind: 'existing', arn: command.roleArn! },
-          grants, nodeSelector: !command.noNodeSelector, images: command.images,
+          grants, callerScope: scopeOf(command.namespaces), nodeSelector: !command.noNodeSelector, images: command.images,
         }, {
           signal, wait: command.wait,
           onProgress: (p) => out.line(`  [${p.step}] ${p.message}`),
@@ -100,7 +101,7 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
           principals.push(valid.value);
         }
         const report = command.kind === 'grant'
-          ? await service.grant(target, principals.map((principalArn) => ({ principalArn, scope: { kind: 'full' as const } })), signal)
+          ? await service.grant(target, principals.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) })), signal)
           : await service.revoke(target, principals, signal);
         out.result({ ...report, principals }, () => report.done.forEach((d) => out.line(`  ✔ ${d}`)));
         return EXIT.ok;
@@ -118,6 +119,11 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
   } finally {
     session.dispose();
   }
+}
+
+/** Console access for --namespaces: read access in those namespaces only; without it, read access cluster-wide. */
+function scopeOf(namespaces: string[] | undefined): ConsoleAccessScope {
+  return namespaces ? { kind: 'namespaces', namespaces } : { kind: 'full' };
 }
 
 async function main(): Promise<void> {

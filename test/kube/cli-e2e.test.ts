@@ -68,8 +68,11 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
     // The pipeline's assumed-role session maps to its role: that is who gets console access by default.
     assert.deepEqual(status.json?.grants, [`arn:aws:iam::${ACCOUNT}:role/Pipeline (full access)`]);
 
-    const granted = await run('grant', '--context', 'sandbox-admin', '--region', 'us-west-2', '--name', 'pipeline-cluster', '--grant', `arn:aws:iam::${ACCOUNT}:user/alice`);
+    // alice gets console access in two namespaces only.
+    const granted = await run('grant', '--context', 'sandbox-admin', '--region', 'us-west-2', '--name', 'pipeline-cluster', '--grant', `arn:aws:iam::${ACCOUNT}:user/alice`, '--namespaces', 'kube-system,default');
     assert.equal(granted.code, 0, granted.stderr);
+    const withAlice = await run('status', '--context', 'sandbox-admin', '--region', 'us-west-2', '--name', 'pipeline-cluster', '--json');
+    assert.deepEqual(withAlice.json?.grants, [`arn:aws:iam::${ACCOUNT}:role/Pipeline (full access)`, `arn:aws:iam::${ACCOUNT}:user/alice (namespaces default, kube-system)`]);
     const revoked = await run('revoke', '--context', 'sandbox-admin', '--region', 'us-west-2', '--name', 'pipeline-cluster', '--grant', `arn:aws:iam::${ACCOUNT}:user/alice`, '--json');
     assert.equal(revoked.code, 0, revoked.stderr);
 

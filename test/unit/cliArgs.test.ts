@@ -25,6 +25,28 @@ describe('CLI arguments', () => {
     assert.equal(plain.command.noNodeSelector, false);
   });
 
+  it('restricts console access to --namespaces for register and grant, and refuses bad names or other commands', () => {
+    const reg = parseCli(['register', '--region', 'r', '--name', 'n', '--provider', 'OTHER', '--create-role', 'R', '--namespaces', 'team-a, team-b']);
+    assert.ok(reg.ok && reg.command.kind === 'register');
+    assert.deepEqual(reg.command.namespaces, ['team-a', 'team-b']);
+    const grant = parseCli(['grant', '--region', 'r', '--name', 'n', '--grant', 'arn:aws:iam::1:role/A', '--namespaces', 'team-a']);
+    assert.ok(grant.ok && grant.command.kind === 'grant');
+    assert.deepEqual(grant.command.namespaces, ['team-a']);
+    const full = parseCli(['grant', '--region', 'r', '--name', 'n', '--grant', 'arn:aws:iam::1:role/A']);
+    assert.ok(full.ok && full.command.kind === 'grant');
+    assert.equal(full.command.namespaces, undefined);
+
+    const bad = parseCli(['grant', '--region', 'r', '--name', 'n', '--grant', 'arn:aws:iam::1:role/A', '--namespaces', 'Team_A']);
+    assert.ok(!bad.ok);
+    assert.match(bad.message, /^--namespaces: "Team_A" is not a namespace name/);
+    const empty = parseCli(['grant', '--region', 'r', '--name', 'n', '--grant', 'arn:aws:iam::1:role/A', '--namespaces', ',']);
+    assert.ok(!empty.ok);
+    assert.match(empty.message, /at least one namespace/);
+    const revoke = parseCli(['revoke', '--region', 'r', '--name', 'n', '--grant', 'arn:aws:iam::1:role/A', '--namespaces', 'team-a']);
+    assert.ok(!revoke.ok);
+    assert.match(revoke.message, /applies to register and grant, not revoke/);
+  });
+
   it('refuses missing required options, naming them', () => {
     const r = parseCli(['register', '--region', 'us-west-2']);
     assert.equal(r.ok, false);
