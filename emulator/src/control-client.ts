@@ -83,6 +83,11 @@ export class EmulatorControl {
     await this.request('POST', `instances/${encodeURIComponent(instanceId)}/ping-status`, { status });
   }
 
+  /** The Kubernetes version ("1.31") a connected agent reports for the cluster of its activation; shown once ACTIVE. */
+  async reportKubernetesVersion(activationId: string, version: string): Promise<void> {
+    await this.request('POST', `activations/${encodeURIComponent(activationId)}/kubernetes-version`, { version });
+  }
+
   /**
    * Registers one connector agent replica with an activation, exactly as connector-init does (unsigned SSM
    * RegisterManagedInstance); the cluster becomes ACTIVE. Returns the managed instance id.

@@ -125,5 +125,26 @@ export function handleControl(deps: ControlDeps, method: string, path: string, r
     return { status: 200, body: { ok: true, instanceId, status } };
   }
 
+  // What the connected agent tells the service about its cluster (the real one learns it over the agent's channel).
+  const versionRoute = /^activations\/([^/]+)\/kubernetes-version$/.exec(route);
+  if (versionRoute && method === 'POST') {
+    let activationId: string;
+    try {
+      activationId = decodeURIComponent(versionRoute[1]);
+    } catch {
+      return badRequest('activation id is not validly percent-encoded');
+    }
+    const version = (body as { version?: unknown } | null)?.version;
+    if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) return badRequest('version must be "<major>.<minor>", e.g. "1.31"');
+    const cluster = Object.values(world.state.accounts).flatMap((a) => Object.values(a.regions)).flatMap((r) => Object.values(r.clusters))
+      .find((c) => c.connector?.activationId === activationId);
+    if (!cluster?.connector) return { status: 404, body: { error: `no connected cluster registered with activation ${activationId}` } };
+    if (cluster.connector.kubernetesVersion !== version) {
+      cluster.connector.kubernetesVersion = version;
+      world.changed();
+    }
+    return { status: 200, body: { ok: true, cluster: cluster.name, version } };
+  }
+
   return { status: 404, body: { error: `no control route ${method} ${path}; see emulator/README.md` } };
 }

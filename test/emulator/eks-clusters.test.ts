@@ -130,6 +130,11 @@ describe('emulator: EKS clusters, listing and deregistration', function () {
     const { cluster } = await eks.send(new RegisterClusterCommand({ name: 'edge-new', connectorConfig: { provider: 'OTHER', roleArn: ROLE } }));
     await control.registerAgent({ activationId: cluster!.connectorConfig!.activationId!, activationCode: cluster!.connectorConfig!.activationCode! });
     assert.equal((await describe_('edge-new')).status, 'ACTIVE');
+    assert.equal((await describe_('edge-new')).version, undefined, 'no version until the agent reports one');
+    await control.reportKubernetesVersion(cluster!.connectorConfig!.activationId!, '1.31');
+    assert.equal((await describe_('edge-new')).version, '1.31');
+    await assert.rejects(control.reportKubernetesVersion('00000000-0000-0000-0000-000000000000', '1.31'), /no connected cluster registered with activation/);
+    await assert.rejects(control.reportKubernetesVersion(cluster!.connectorConfig!.activationId!, 'v1.31.2'), /version must be/);
   });
 
   it('lists only EKS clusters without include, and every cluster, sorted, with include=all', async () => {

@@ -135,6 +135,9 @@ describe('connector end to end (core service, real API server, emulator, simulat
 
     const status = await service().status({ region: 'us-west-2', name: 'e2e-cluster' });
     assert.equal(status.cluster?.status, 'ACTIVE');
+    // EKS shows the version the connected agent reads from the real API server (v1.36.x).
+    const described = await eventually('the agent to report the Kubernetes version', () => service().aws.describe('us-west-2', 'e2e-cluster'), (c) => c?.version !== undefined, 30_000);
+    assert.equal(described?.version, '1.36');
     assert.equal(status.pods.length, 2);
 
     const report = await service().deregister({ region: 'us-west-2', name: 'e2e-cluster' });

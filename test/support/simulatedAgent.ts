@@ -2,9 +2,10 @@
 // connector pod runs on a simulated node, it does what the real `connector-init` does: reads the activation Secret
 // (Kubernetes decodes `data.code`), takes the activation id from the pod's EKS_ACTIVATION_ID, and calls SSM
 // RegisterManagedInstance — the emulator's unsigned endpoint — which accepts only the right pair and then reports
-// the cluster ACTIVE. Like connector-init it keeps its state in `eks-connector-state-<ordinal>` and does not
-// register again for the same activation. A refused registration shows as an init-container error, as it would.
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// the cluster ACTIVE. It then tells the emulator the cluster's Kubernetes version, which EKS reads through the
+// connected agent. Like connector-init it keeps its state in `eks-connector-state-<ordinal>` and does not register
+// again for the same activation. A refused registration shows as an init-container error, as it would.
+import { CoreV1Api, KubeConfig, VersionApi, type V1Pod } from '@kubernetes/client-node';
 import { EmulatorControl } from '../../emulator/src/control-client';
 
 import { CONNECTOR_NAMESPACE } from '../../src/core/connector/names';
@@ -20,6 +21,7 @@ export interface AgentEvent {
 
 export class SimulatedConnectorAgent {
   private readonly core: CoreV1Api;
+  private readonly version: VersionApi;
   private readonly control: EmulatorControl;
   private timer?: NodeJS.Timeout;
   private busy = false;
@@ -28,6 +30,7 @@ export class SimulatedConnectorAgent {
 
   constructor(kubeConfig: KubeConfig, emulatorUrl: string, private readonly log: (line: string) => void = () => undefined) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.version = kubeConfig.makeApiClient(VersionApi);
     this.control = new EmulatorControl(emulatorUrl);
   }
 
@@ -77,6 +80,8 @@ export class SimulatedConnectorAgent {
       }
       const instanceId = await this.control.registerAgent({ activationId, activationCode });
       this.record({ pod: name, outcome: 'registered', detail: `managed instance ${instanceId}` });
+      // Once connected, the real connector lets EKS read the cluster's /version (its meta-access ClusterRole).
+      await this.reportVersion(activationId).catch((error: unknown) => this.log(`simulated agent: ${name} could not report the Kubernetes version: ${String(error)}`));
       // Then keep the state, as connector-init does; a failure here is logged, the registration stands.
       const data = { 'connector-config': Buffer.from(JSON.stringify({ activationId })).toString('base64'), regkey: Buffer.from(JSON.stringify({ instanceID: instanceId })).toString('base64') };
       const body = { metadata: { name: stateName, namespace: CONNECTOR_NAMESPACE, labels: { name: stateName } }, type: 'Opaque', data };
@@ -93,6 +98,13 @@ export class SimulatedConnectorAgent {
         : [{ op: 'add', path: '/metadata/annotations', value: { [SIMULATE_ANNOTATION]: 'Init:Error' } }];
       await this.core.patchNamespacedPod({ namespace: CONNECTOR_NAMESPACE, name, body: patch }).catch(() => undefined);
     }
+  }
+
+  private async reportVersion(activationId: string): Promise<void> {
+    const info = await this.version.getCode();
+    const minor = /^\d+/.exec(info.minor)?.[0];
+    if (!/^\d+$/.test(info.major) || !minor) throw new Error(`unexpected /version ${info.major}.${info.minor}`);
+    await this.control.reportKubernetesVersion(activationId, `${info.major}.${minor}`);
   }
 
   private record(event: AgentEvent): void {
