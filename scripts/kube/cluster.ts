@@ -83,6 +83,11 @@ export interface KubeClusterOptions {
    * scripts/build-kube.sh recorded, else the one in `go env GOMODCACHE`.
    */
   kwokModuleDir?: string;
+  /**
+   * An authorization webhook (a SubjectAccessReview endpoint, http or https) the API server asks before RBAC, as
+   * managed clusters such as GKE and AKS do. Its SelfSubjectRulesReviews are then marked incomplete.
+   */
+  authorizationWebhook?: { url: string };
 }
 
 export interface ComponentInfo { pid: number; port: number; logPath: string }
@@ -204,7 +209,8 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Run
         `--cert-dir=${l.pki}`, '--service-cluster-ip-range=10.96.0.0/16',
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${l.saKey}`, `--service-account-signing-key-file=${l.saKey}`,
-        '--authorization-mode=RBAC', `--token-auth-file=${l.tokens}`, '--allow-privileged=true', '--profiling=false',
+        `--token-auth-file=${l.tokens}`, '--allow-privileged=true', '--profiling=false',
+        ...authorizationArgs(l, options.authorizationWebhook),
       ],
       env: ([, etcdClient, etcdPeer]) => ({
         KUBE_CLUSTER_ETCD_DIR: l.etcd,
@@ -690,6 +696,23 @@ function kwokConfiguration(stages: string[]): string {
     ].join('\n'),
     ...stages,
   ].join('\n---\n') + '\n';
+}
+
+/** RBAC alone, or an authorization webhook first (no caching, so every decision reaches it) and then RBAC. */
+function authorizationArgs(l: Layout, webhook: KubeClusterOptions['authorizationWebhook']): string[] {
+  if (!webhook) return ['--authorization-mode=RBAC'];
+  const file = path.join(l.config, 'authorization-webhook.kubeconfig');
+  fs.writeFileSync(file, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: authorizer', '  cluster:', `    server: ${webhook.url}`,
+    'users:', '- name: apiserver', '  user: {}',
+    'contexts:', '- name: authorizer', '  context:', '    cluster: authorizer', '    user: apiserver',
+    'current-context: authorizer', '',
+  ].join('\n'));
+  return [
+    '--authorization-mode=Webhook,RBAC', `--authorization-webhook-config-file=${file}`, '--authorization-webhook-version=v1',
+    '--authorization-webhook-cache-authorized-ttl=0s', '--authorization-webhook-cache-unauthorized-ttl=0s',
+  ];
 }
 
 function kubeconfigYaml(server: string, caData: string, users: { name: string; token: string }[], current: string): string {
