@@ -107,12 +107,8 @@ export function handleControl(deps: ControlDeps, method: string, path: string, r
 
   const pingRoute = /^instances\/([^/]+)\/ping-status$/.exec(route);
   if (pingRoute && method === 'POST') {
-    let instanceId: string;
-    try {
-      instanceId = decodeURIComponent(pingRoute[1]);
-    } catch {
-      return badRequest('instance id is not validly percent-encoded');
-    }
+    const instanceId = decodedSegment(pingRoute[1]);
+    if (instanceId === undefined) return badRequest('instance id is not validly percent-encoded');
     const status = (body as { status?: unknown } | null)?.status;
     if (typeof status !== 'string' || !(PING_STATUSES as readonly string[]).includes(status)) return badRequest(`status must be one of ${PING_STATUSES.join(', ')}`);
     const instance = findInstance(world.state.accounts, instanceId);
@@ -128,12 +124,8 @@ export function handleControl(deps: ControlDeps, method: string, path: string, r
   // What the connected agent tells the service about its cluster (the real one learns it over the agent's channel).
   const versionRoute = /^activations\/([^/]+)\/kubernetes-version$/.exec(route);
   if (versionRoute && method === 'POST') {
-    let activationId: string;
-    try {
-      activationId = decodeURIComponent(versionRoute[1]);
-    } catch {
-      return badRequest('activation id is not validly percent-encoded');
-    }
+    const activationId = decodedSegment(versionRoute[1]);
+    if (activationId === undefined) return badRequest('activation id is not validly percent-encoded');
     const version = (body as { version?: unknown } | null)?.version;
     if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) return badRequest('version must be "<major>.<minor>", e.g. "1.31"');
     const cluster = Object.values(world.state.accounts).flatMap((a) => Object.values(a.regions)).flatMap((r) => Object.values(r.clusters))
@@ -147,4 +139,13 @@ export function handleControl(deps: ControlDeps, method: string, path: string, r
   }
 
   return { status: 404, body: { error: `no control route ${method} ${path}; see emulator/README.md` } };
+}
+
+/** A percent-encoded path segment, decoded; undefined when its encoding is broken. */
+function decodedSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,21 +9,13 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { RunningKubeCluster } from '../../scripts/kube/cluster';
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
-import { clusterPreflight, type PlanObject, type PreflightPlan } from '../../src/core/kube/preflight';
-import { applyOrder, renderConnectorManifest } from '../../src/core/connector/manifest';
+import { clusterPreflight } from '../../src/core/kube/preflight';
 import { FaultProxy } from '../support/faultProxy';
-import { connectorNamespaceGone, sharedCluster } from './shared';
+import { actingAs, connectorNamespaceGone, connectorPreflightPlan, sharedCluster } from './shared';
 
 const CONSOLE_USER = 'arn:aws:iam::123456789012:role/Admin';
 const RBAC = 'rbac.authorization.k8s.io';
 
-function connectorPlan(): PreflightPlan {
-  const manifest = renderConnectorManifest({
-    clusterName: 'demo', region: 'us-west-2', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
-    activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: [{ principalArn: CONSOLE_USER, scope: { kind: 'full' } }],
-  });
-  return { objects: applyOrder(manifest) as PlanObject[], impersonateUsers: [CONSOLE_USER], nodeSelector: true };
-}
 
 /** The API server's count of POSTs to one authorization resource, summed over response codes. */
 async function requestCount(cluster: RunningKubeCluster, resource: string): Promise<number> {
@@ -50,13 +42,6 @@ async function reviewsDuring(cluster: RunningKubeCluster, run: () => Promise<unk
   return { rules: rules1 - rules0, access: access1 - access0 };
 }
 
-/** The admin's kubeconfig, acting as `user` (impersonation), so RBAC decides with that user's bindings. */
-function actingAs(cluster: RunningKubeCluster, user: string): KubeCluster {
-  const kc = cluster.kubeConfig('sandbox-admin');
-  const current = kc.getCurrentUser()!;
-  kc.users = kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u));
-  return new KubeCluster(kc);
-}
 
 describe('cluster pre-flight requests (real API server)', function () {
   this.timeout(120_000);
@@ -83,7 +68,7 @@ describe('cluster pre-flight requests (real API server)', function () {
 
   it('decides every permission of an admin from one rules review when the namespace is new', async () => {
     let checks: Awaited<ReturnType<typeof clusterPreflight>> = [];
-    const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(admin(), connectorPlan()); });
+    const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(admin(), connectorPreflightPlan(CONSOLE_USER)); });
     assert.deepEqual(checks.map((c) => c.status), ['pass', 'pass', 'pass', 'pass', 'pass'], checks.map((c) => `${c.id}: ${c.reason}`).join('\n'));
     assert.deepEqual(asked, { rules: 1, access: 0 });
   });
@@ -92,7 +77,7 @@ describe('cluster pre-flight requests (real API server)', function () {
     await core.createNamespace({ body: { metadata: { name: 'eks-connector', labels: { 'app.kubernetes.io/managed-by': 'eks-connector-vscode' } } } });
     try {
       let checks: Awaited<ReturnType<typeof clusterPreflight>> = [];
-      const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(admin(), connectorPlan()); });
+      const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(admin(), connectorPreflightPlan(CONSOLE_USER)); });
       assert.equal(checks[1].status, 'pass', checks[1].reason);
       assert.equal(asked.rules, 1);
       assert.ok(asked.access > 0, 'cluster-wide permissions are asked one by one');
@@ -113,7 +98,7 @@ describe('cluster pre-flight requests (real API server)', function () {
     await rbac.createClusterRoleBinding({ body: { metadata: { name: user }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: user }, subjects: [{ kind: 'User', name: user, apiGroup: RBAC }] } });
     try {
       let checks: Awaited<ReturnType<typeof clusterPreflight>> = [];
-      const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(actingAs(kube, user), connectorPlan()); });
+      const asked = await reviewsDuring(kube, async () => { checks = await clusterPreflight(actingAs(kube, user), connectorPreflightPlan(CONSOLE_USER)); });
       assert.equal(checks[1].status, 'pass', `${checks[1].reason}\n${checks[1].details?.join('\n')}`);
       assert.ok(asked.access >= 1 && asked.access <= 3, `only impersonation (and at most its escalate/bind alternatives) is asked, nothing the rules grant (${asked.access} asked)`);
     } finally {
@@ -174,14 +159,14 @@ describe('KubeCluster connections and credentials (real API server)', function (
 
   it('runs an exec credential plugin once for requests started together, and authenticates with its token', async () => {
     const exec = plugin(kube.tokens.admin);
-    const checks = await clusterPreflight(new KubeCluster(kubeconfig(kube.server, { exec: exec.exec })), connectorPlan());
+    const checks = await clusterPreflight(new KubeCluster(kubeconfig(kube.server, { exec: exec.exec })), connectorPreflightPlan(CONSOLE_USER));
     assert.deepEqual(checks.map((c) => c.status), ['pass', 'pass', 'pass', 'pass', 'pass'], checks.map((c) => `${c.id}: ${c.reason}`).join('\n'));
     assert.equal(exec.runs(), 1);
   });
 
   it('stops the other checks, and runs the failing plugin once, when the API server check fails', async () => {
     const exec = plugin(undefined);
-    const checks = await clusterPreflight(new KubeCluster(kubeconfig(kube.server, { exec: exec.exec })), connectorPlan());
+    const checks = await clusterPreflight(new KubeCluster(kubeconfig(kube.server, { exec: exec.exec })), connectorPreflightPlan(CONSOLE_USER));
     assert.equal(checks[0].status, 'fail');
     assert.deepEqual(checks.slice(1).map((c) => c.status), ['warn', 'warn', 'warn', 'warn']);
     assert.equal(exec.runs(), 1);

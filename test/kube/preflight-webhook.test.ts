@@ -11,20 +11,13 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type RunningKubeCluster } from '../../scripts/kube/cluster';
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
-import { clusterPreflight, type PlanObject, type PreflightPlan } from '../../src/core/kube/preflight';
-import { applyOrder, renderConnectorManifest } from '../../src/core/connector/manifest';
+import { clusterPreflight } from '../../src/core/kube/preflight';
+import { actingAs, connectorPreflightPlan } from './shared';
 
 const CONSOLE_USER = 'arn:aws:iam::123456789012:role/Admin';
 const RBAC = 'rbac.authorization.k8s.io';
 const ADMIN = 'webhook-cluster-admin';
 
-function connectorPlan(): PreflightPlan {
-  const manifest = renderConnectorManifest({
-    clusterName: 'demo', region: 'us-west-2', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
-    activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: [{ principalArn: CONSOLE_USER, scope: { kind: 'full' } }],
-  });
-  return { objects: applyOrder(manifest) as PlanObject[], impersonateUsers: [CONSOLE_USER], nodeSelector: true };
-}
 
 /** An authorization webhook with no opinion: every SubjectAccessReview is answered allowed=false, denied=false. */
 class NoOpinionAuthorizer {
@@ -56,13 +49,6 @@ class NoOpinionAuthorizer {
   }
 }
 
-/** The admin's kubeconfig acting as `user`, so RBAC (after the webhook) decides with that user's bindings. */
-function actingAs(cluster: RunningKubeCluster, user: string): KubeCluster {
-  const kc = cluster.kubeConfig('sandbox-admin');
-  const current = kc.getCurrentUser()!;
-  kc.users = kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u));
-  return new KubeCluster(kc);
-}
 
 describe('cluster pre-flight behind an authorization webhook (real API server)', function () {
   this.timeout(180_000);
@@ -94,7 +80,7 @@ describe('cluster pre-flight behind an authorization webhook (real API server)',
 
   it('passes an admin by asking each permission, not trusting the incomplete rules', async () => {
     authorizer.asked.length = 0;
-    const checks = await clusterPreflight(actingAs(kube!, ADMIN), connectorPlan());
+    const checks = await clusterPreflight(actingAs(kube!, ADMIN), connectorPreflightPlan(CONSOLE_USER));
     // Only an access review makes the API server ask about these for the admin: the pre-flight itself neither
     // impersonates the console user nor creates a ClusterRole.
     assert.ok(authorizer.asked.includes(`${ADMIN} impersonate /users ${CONSOLE_USER}`), authorizer.asked.filter((a) => a.startsWith(ADMIN)).join('\n'));
@@ -106,7 +92,7 @@ describe('cluster pre-flight behind an authorization webhook (real API server)',
   });
 
   it('refuses a viewer, naming what it may not do and how to fix it', async () => {
-    const checks = await clusterPreflight(new KubeCluster(kube!.kubeConfig('sandbox-viewer')), connectorPlan());
+    const checks = await clusterPreflight(new KubeCluster(kube!.kubeConfig('sandbox-viewer')), connectorPreflightPlan(CONSOLE_USER));
     const rights = checks.find((c) => c.id === 'adminRights');
     assert.ok(rights);
     assert.equal(rights.status, 'fail');

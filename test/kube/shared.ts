@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type RunningKubeCluster } from '../../scripts/kube/cluster';
+import { KubeCluster } from '../../src/core/kube/kubeCluster';
+import type { PlanObject, PreflightPlan } from '../../src/core/kube/preflight';
+import { applyOrder, renderConnectorManifest } from '../../src/core/connector/manifest';
 
 let running: Promise<RunningKubeCluster> | undefined;
 let dir: string | undefined;
@@ -97,4 +100,21 @@ export async function freshNamespace(kc: k8s.KubeConfig, prefix: string): Promis
 export async function connectorNamespaceGone(kubeConfig: k8s.KubeConfig): Promise<void> {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   await eventually('the eks-connector namespace to be gone', () => core.readNamespace({ name: 'eks-connector' }).then(() => 'present', () => 'absent'), (s) => s === 'absent', 90_000);
+}
+
+/** The pre-flight plan of a connector install whose console access goes to `consoleUser`. */
+export function connectorPreflightPlan(consoleUser: string): PreflightPlan {
+  const manifest = renderConnectorManifest({
+    clusterName: 'demo', region: 'us-west-2', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
+    activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: [{ principalArn: consoleUser, scope: { kind: 'full' } }],
+  });
+  return { objects: applyOrder(manifest) as PlanObject[], impersonateUsers: [consoleUser], nodeSelector: true };
+}
+
+/** The admin's kubeconfig acting as `user` (impersonation), so the authorizers decide with that user's rights. */
+export function actingAs(cluster: RunningKubeCluster, user: string): KubeCluster {
+  const kc = cluster.kubeConfig('sandbox-admin');
+  const current = kc.getCurrentUser()!;
+  kc.users = kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u));
+  return new KubeCluster(kc);
 }
