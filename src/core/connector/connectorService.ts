@@ -17,7 +17,7 @@ import { AgentRoleService, type AgentRoleChoice } from './agentRole';
 import { RegistrationApi, CONNECTED_CLUSTER_QUOTA } from './registrationApi';
 import { canonicalPrincipalArn, validateRoleArn } from './arn';
 import { validateClusterName, validateProvider, CONNECTOR_NAMESPACE, MANAGED_LABELS, CLUSTER_ANNOTATION, type ConnectorProvider } from './names';
-import { applyOrder, nonSecretObjects, renderConnectorManifest, manifestToYaml, STATEFUL_SET_NAME, ACTIVATION_SECRET_NAME, type ConnectorManifest } from './manifest';
+import { applyOrder, nonSecretObjects, renderConnectorManifest, manifestToYaml, STATEFUL_SET_NAME, ACTIVATION_SECRET_NAME, CONTAINER, installedConnector, type ConnectorManifest } from './manifest';
 import {
   consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant, type ConsoleAccessScope,
 } from './consoleAccess';
@@ -302,10 +302,9 @@ export class ConnectorService {
     const current = await this.currentGrants(signal);
     if (current.length === 0) throw new ConnectorError('The cluster has no console access grants to keep; register it again or grant access first.', 'cluster');
     const stateful = await this.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal);
-    const pod = stateful?.spec?.template.spec;
-    const image = (name: string) => [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])].find((c) => c.name === name)?.image;
-    const running = stateful ? { nodeSelector: !!pod?.nodeSelector?.['kubernetes.io/arch'], images: { connector: image('connector-proxy'), ssmAgent: image('connector-agent') } } : undefined;
-    const { done } = await this.repairWith(target.region, target.name, cluster, current, running ?? { nodeSelector: whenMissing.nodeSelector ?? true, images: whenMissing.images }, signal);
+    const installed = stateful && installedConnector(stateful.spec?.template.spec);
+    const keep = installed ? { nodeSelector: installed.linuxAmd64NodeSelector, images: installed.images } : { nodeSelector: whenMissing.nodeSelector ?? true, images: whenMissing.images };
+    const { done } = await this.repairWith(target.region, target.name, cluster, current, keep, signal);
     return { done, remaining: [] };
   }
 
@@ -556,7 +555,7 @@ export class ConnectorService {
     const stateful = await this.kube.read<V1StatefulSet>({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: STATEFUL_SET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => undefined);
     const secret = await this.kube.exists({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE } }, signal).catch(() => false);
     if (!stateful || !secret) return undefined;
-    const init = stateful.spec?.template.spec?.initContainers?.find((c) => c.name === 'connector-init');
+    const init = stateful.spec?.template.spec?.initContainers?.find((c) => c.name === CONTAINER.init);
     return init?.env?.find((e) => e.name === 'EKS_ACTIVATION_ID')?.value;
   }
 

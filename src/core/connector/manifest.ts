@@ -5,7 +5,7 @@ import {
   dumpYaml,
   type KubernetesObject, type V1ClusterRole, type V1ClusterRoleBinding, type V1ConfigMap, type V1Container,
   type V1Namespace, type V1PolicyRule, type V1Role, type V1RoleBinding, type V1SecurityContext, type V1Secret,
-  type V1ServiceAccount, type V1StatefulSet,
+  type V1PodSpec, type V1ServiceAccount, type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { consoleAccessObjects, renderConsoleAccess, type ConsoleAccess, type ConsoleAccessGrant } from './consoleAccess';
 import { resolveImages, type ConnectorImages, type ImageOverrides } from './images';
@@ -145,9 +145,21 @@ const containerSecurityContext = (): V1SecurityContext => ({
 });
 const podNameEnv = () => ({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
 
+/** The connector's containers; `connector-init` and `connector-proxy` run the connector image, `connector-agent` the SSM agent. */
+export const CONTAINER = { init: 'connector-init', agent: 'connector-agent', proxy: 'connector-proxy' } as const;
+
+/** What a connector pod runs with, read back from its spec in the terms it was rendered from. */
+export function installedConnector(pod: V1PodSpec | undefined): { images: ImageOverrides; linuxAmd64NodeSelector: boolean } {
+  const image = (name: string) => [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])].find((c) => c.name === name)?.image;
+  return {
+    images: { connector: image(CONTAINER.proxy), ssmAgent: image(CONTAINER.agent) },
+    linuxAmd64NodeSelector: !!pod?.nodeSelector?.['kubernetes.io/arch'],
+  };
+}
+
 function renderStatefulSet(target: RegistrationTarget, options: ConnectorManifestOptions, replicas: number, images: ConnectorImages): V1StatefulSet {
   const initContainer: V1Container = {
-    name: 'connector-init',
+    name: CONTAINER.init,
     image: images.connector,
     imagePullPolicy: 'IfNotPresent',
     env: [
@@ -164,7 +176,7 @@ function renderStatefulSet(target: RegistrationTarget, options: ConnectorManifes
     securityContext: containerSecurityContext(),
   };
   const agentContainer: V1Container = {
-    name: 'connector-agent',
+    name: CONTAINER.agent,
     image: images.ssmAgent,
     imagePullPolicy: 'IfNotPresent',
     env: [{ name: 'AWS_EC2_METADATA_DISABLED', value: 'true' }],
@@ -177,7 +189,7 @@ function renderStatefulSet(target: RegistrationTarget, options: ConnectorManifes
     securityContext: containerSecurityContext(),
   };
   const proxyContainer: V1Container = {
-    name: 'connector-proxy',
+    name: CONTAINER.proxy,
     image: images.connector,
     imagePullPolicy: 'IfNotPresent',
     env: [podNameEnv()],

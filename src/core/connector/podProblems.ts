@@ -1,6 +1,7 @@
 // What is wrong with a connector pod, in the words `kubectl get pods` would use (Init:Error, CrashLoopBackOff,
 // ImagePullBackOff, Pending/Unschedulable), with the command that shows more.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { CONTAINER } from './manifest';
 
 export interface PodProblem {
   readonly pod: string;
@@ -45,6 +46,6 @@ export function podProblem(pod: V1Pod): PodProblem | undefined {
 
 /** The command that shows the failing container's log. */
 export function logsCommand(problem: PodProblem, namespace: string, context?: string): string {
-  const container = problem.state.startsWith('Init:') ? 'connector-init' : 'connector-proxy';
+  const container = problem.state.startsWith('Init:') ? CONTAINER.init : CONTAINER.proxy;
   return `kubectl${context ? ` --context ${context}` : ''} logs ${problem.pod} -c ${container} -n ${namespace}`;
 }

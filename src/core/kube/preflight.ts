@@ -5,6 +5,8 @@ import { setMaxListeners } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import { isCancellation } from '../util/abort';
 import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from '../connector/names';
+import { DEFAULT_SSM_AGENT_IMAGE } from '../connector/images';
+import { CONTAINER } from '../connector/manifest';
 import { KubeOperationError, type DescribedKubeError } from './errors';
 import {
   describeAccess, describeRef, rulesGrant, type AccessReview, type AccessRules, type KubeCluster, type ObjectRef,
@@ -85,7 +87,7 @@ const CONNECTOR_TOLERATIONS: k8s.V1Toleration[] = [
 /** The connector containers' security settings (facts §3.3), for the Pod Security dry run when the plan has no StatefulSet spec. */
 const CONNECTOR_POD_SPEC: k8s.V1PodSpec = {
   containers: [{
-    name: 'connector-agent', image: 'public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.2.2303.0',
+    name: CONTAINER.agent, image: DEFAULT_SSM_AGENT_IMAGE,
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['all'], add: ['DAC_OVERRIDE'] } },
   }],
 };
