@@ -11,7 +11,7 @@ import { EmulatorControl } from '../emulator/src/control-client';
 import type { Seed } from '../emulator/src/seed';
 import { EKS_REGIONS } from '../src/core/aws/regions';
 import { AwsSession } from '../src/core/aws/session';
-import { ClusterLoader, loadSequentially } from '../src/core/explorer/clusterLoader';
+import { ClusterLoader, loadSequentially } from '../src/core/clusters/clusterLoader';
 import { isThrottlingError } from '../src/core/aws/errors';
 
 const arg = (name: string, fallback: number) => {

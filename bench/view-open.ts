@@ -12,7 +12,7 @@ import { REPO_ROOT, startCodeServer } from '../test/vscode/harness/codeServer';
 import { spawnEmulator } from '../test/support/emulatorProcess';
 import { sandboxSeed, SANDBOX_ACCESS_KEY, SANDBOX_REGIONS, SANDBOX_SECRET_KEY } from '../scripts/sandbox/seed';
 import { AwsSession } from '../src/core/aws/session';
-import { ClusterLoader } from '../src/core/explorer/clusterLoader';
+import { ClusterLoader } from '../src/core/clusters/clusterLoader';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 

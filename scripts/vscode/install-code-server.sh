@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs code-server (= VS Code in the browser, the same extension host as desktop VS Code) into the
 # git-ignored .cache/code-server/, for the real-VS-Code test bench. Desktop VS Code cannot be downloaded on
-# our machines; the npm registry and Debian packages can be reached. Recipe and reasons:
-# /work/shared/reference/real-vscode-bench.md (summarised in the step comments below).
+# our machines; the npm registry and Debian packages can be reached. The reasons are in the step comments below.
 #
 # Idempotent: a marker file records a finished install, so a second run only checks the marker, the binary
 # and the Debian packages and exits. Works as root without a TTY (CI). Never touches the project's own

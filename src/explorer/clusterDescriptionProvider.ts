@@ -1,7 +1,7 @@
 // "Open Cluster Description": DescribeCluster as a read-only JSON document (a virtual document, so it cannot be
 // saved over anything). Fetched fresh on open; the activation code is redacted even if a service returned it.
 import * as vscode from 'vscode';
-import { redactClusterForDisplay } from '../core/explorer/clusterModel';
+import { redactClusterForDisplay } from '../core/clusters/clusterModel';
 import { describeAwsError, formatDescribedError } from '../core/aws/errors';
 import type { ClusterTreeProvider } from './clusterTreeProvider';
 

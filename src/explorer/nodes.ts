@@ -7,7 +7,7 @@ import { PARTITION_NAMES } from '../core/aws/regions';
 import { errorHeadline, type DescribedError } from '../core/aws/errors';
 import {
   clusterContextValue, clusterDescription, clusterNodeId, clusterTooltip, statusIcon, type ClusterSummary,
-} from '../core/explorer/clusterModel';
+} from '../core/clusters/clusterModel';
 
 export interface Identity {
   readonly account: string;

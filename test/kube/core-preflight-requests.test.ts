@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { RunningKubeCluster } from '../../scripts/kube/cluster';
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
-import { clusterPreflight } from '../../src/core/kube/preflight';
+import { clusterPreflight } from '../../src/core/connector/preflight';
 import { FaultProxy } from '../support/faultProxy';
 import { actingAs, connectorNamespaceGone, connectorPreflightPlan, sharedCluster } from './shared';
 

@@ -1,4 +1,4 @@
-// src/core/kube/preflight.ts and providerDetection.ts against real control planes: the shared sample-seed cluster
+// src/core/connector/preflight.ts and providerDetection.ts against real control planes: the shared sample-seed cluster
 // (3 linux/amd64 nodes and an arm64 one) and a second small cluster whose only nodes are arm64 and Windows.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,14 +9,14 @@ import { startKubeCluster, type RunningKubeCluster } from '../../scripts/kube/cl
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
 import {
   MANAGED_BY_LABEL, MANAGED_BY_VALUE, clusterPreflight, type PreflightCheck, type PreflightPlan, type PlanObject,
-} from '../../src/core/kube/preflight';
+} from '../../src/core/connector/preflight';
 import { detectProvider } from '../../src/core/kube/providerDetection';
 import { eventually, sharedCluster, tokenConfig } from './shared';
 
 const CONSOLE_USER = 'arn:aws:iam::111122223333:role/ConsoleAdmin';
 let planCounter = 0;
 
-/** The objects of the connector manifest (facts §3.2) and the impersonation RBAC (§5.2), in apply order. */
+/** The objects of the connector manifest and the impersonation RBAC, in apply order. */
 function connectorPlan(options: { namespace?: string; nodeSelector?: boolean } = {}): PreflightPlan {
   const ns = options.namespace ?? `eks-connector-pf${++planCounter}`;
   const suffix = ns === 'eks-connector' ? '' : `-${ns}`;

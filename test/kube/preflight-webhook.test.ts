@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type RunningKubeCluster } from '../../scripts/kube/cluster';
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
-import { clusterPreflight } from '../../src/core/kube/preflight';
+import { clusterPreflight } from '../../src/core/connector/preflight';
 import { actingAs, connectorPreflightPlan } from './shared';
 
 const CONSOLE_USER = 'arn:aws:iam::123456789012:role/Admin';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type RunningKubeCluster } from '../../scripts/kube/cluster';
 import { KubeCluster } from '../../src/core/kube/kubeCluster';
-import type { PlanObject, PreflightPlan } from '../../src/core/kube/preflight';
+import type { PlanObject, PreflightPlan } from '../../src/core/connector/preflight';
 import { applyOrder, renderConnectorManifest } from '../../src/core/connector/manifest';
 
 let running: Promise<RunningKubeCluster> | undefined;

@@ -4,7 +4,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
 import { EmulatorControl } from '../../emulator/src/control-client';
 import type { Seed } from '../../emulator/src/seed';
 import { AwsSession } from '../../src/core/aws/session';
-import { ClusterLoader, loadSequentially, type DescribeResult } from '../../src/core/explorer/clusterLoader';
+import { ClusterLoader, loadSequentially, type DescribeResult } from '../../src/core/clusters/clusterLoader';
 import { describeAwsError } from '../../src/core/aws/errors';
 
 const ROLE = 'arn:aws:iam::123456789012:role/AmazonEKSConnectorAgentRole';

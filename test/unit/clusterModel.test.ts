@@ -3,7 +3,7 @@ import type { Cluster } from '@aws-sdk/client-eks';
 import {
   activationCountdown, clusterContextValue, clusterDescription, clusterNodeId, clusterTooltip, isActivationExpired,
   redactClusterForDisplay, statusIcon, summarizeCluster, ACTIVATION_WINDOW_MS,
-} from '../../src/core/explorer/clusterModel';
+} from '../../src/core/clusters/clusterModel';
 
 const now = new Date('2026-11-21T12:00:00Z');
 const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);

@@ -73,7 +73,7 @@ describe('connector ARNs: validateRoleArn (connector agent role)', () => {
   });
 });
 
-describe('connector ARNs: canonical principal (facts §5.4)', () => {
+describe('connector ARNs: canonical principal', () => {
   const table: Array<[string, string, string]> = [
     ['IAM user', 'arn:aws:iam::123456789012:user/alice', 'arn:aws:iam::123456789012:user/alice'],
     ['IAM user with path', 'arn:aws:iam::123456789012:user/division/alice', 'arn:aws:iam::123456789012:user/division/alice'],
@@ -115,7 +115,7 @@ describe('connector ARNs: canonical principal (facts §5.4)', () => {
     });
   }
 
-  it('keeps the path of a role that is not an SSO role (§5.4: roles unchanged)', () => {
+  it('keeps the path of a role that is not an SSO role (roles are kept as they are)', () => {
     assert.equal(canonicalPrincipalArn('arn:aws:iam::123456789012:role/team/Admin'), 'arn:aws:iam::123456789012:role/team/Admin');
   });
 

@@ -20,7 +20,7 @@ const manifestFor = (grants: ConsoleAccessGrant[]) => renderConnectorManifest({
   clusterName: 'demo', region: 'eu-west-1', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: grants,
 });
 
-describe('connector console access: full access (facts §5.3)', () => {
+describe('connector console access: full access', () => {
   const access = renderConsoleAccess([full(ADMIN), full(SSO)], TARGET);
 
   it('renders the full-access ClusterRole with get/list on the console\'s resources', () => {

@@ -13,7 +13,7 @@ function failure<T>(result: ValidationResult<T>): { message: string; hint?: stri
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 describe('connector images', () => {
-  it('pins the chart 0.0.11 images by default (facts §3.5)', () => {
+  it('pins the chart 0.0.11 images by default', () => {
     assert.equal(DEFAULT_CONNECTOR_IMAGE, 'public.ecr.aws/eks-connector/eks-connector:0.0.11');
     assert.equal(DEFAULT_SSM_AGENT_IMAGE, 'public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.2.2303.0');
     assert.deepEqual(resolveImages(), { connector: DEFAULT_CONNECTOR_IMAGE, ssmAgent: DEFAULT_SSM_AGENT_IMAGE });

@@ -30,7 +30,7 @@ const byName = (containers: V1Container[] | undefined, name: string): V1Containe
 /** Plain JSON form: drops class prototypes and undefined fields so objects compare by content. */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
-describe('connector manifest: objects of the static manifest (facts §3.2)', () => {
+describe('connector manifest: objects of the static manifest', () => {
   const manifest = renderConnectorManifest(options());
 
   it('creates the namespace eks-connector', () => {
@@ -131,7 +131,7 @@ describe('connector manifest: objects of the static manifest (facts §3.2)', () 
   });
 });
 
-describe('connector manifest: StatefulSet and containers (facts §3.3)', () => {
+describe('connector manifest: StatefulSet and containers', () => {
   const manifest = renderConnectorManifest(options());
   const sts = manifest.statefulSet;
   const pod = sts.spec?.template.spec;
@@ -273,7 +273,7 @@ describe('connector manifest: input checks', () => {
   });
 });
 
-describe('connector manifest: impersonation (facts §5.2)', () => {
+describe('connector manifest: impersonation', () => {
   it('renders eks-connector-service with resourceNames listing exactly the granted ARNs', () => {
     const manifest = renderConnectorManifest(options({
       consoleAccess: [{ principalArn: ADMIN, scope: { kind: 'full' } }, { principalArn: BOB, scope: { kind: 'namespaces', namespaces: ['default'] } }],

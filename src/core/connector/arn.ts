@@ -166,7 +166,7 @@ function canonicalise(text: string): ValidationResult {
 }
 
 /**
- * The Kubernetes user name the connector impersonates for an IAM identity (facts §5.4): IAM users, roles, the root
+ * The Kubernetes user name the connector impersonates for an IAM identity (docs/connector-reference.md#principal-names): IAM users, roles, the root
  * user and federated users unchanged; `assumed-role/<role>/<session>` becomes `arn:<p>:iam::<acct>:role/<role>`;
  * IAM Identity Center roles (`AWSReservedSSO_...`) lose their path. Throws with the reason for anything else.
  */

@@ -11,7 +11,7 @@ import { findRegion } from '../aws/regions';
 import { isCancellation } from '../util/abort';
 import type { SecretRedactor } from '../util/redact';
 import { KubeApplyError, KubeCluster, describeRef, type ManifestObject, type ObjectRef } from '../kube/kubeCluster';
-import { clusterPreflight } from '../kube/preflight';
+import { clusterPreflight } from './preflight';
 import { describeKubeError, KubeOperationError } from '../kube/errors';
 import { AgentRoleService, type AgentRoleChoice } from './agentRole';
 import { RegistrationApi, CONNECTED_CLUSTER_QUOTA } from './registrationApi';

@@ -1,4 +1,4 @@
-// Who may look at the cluster through the EKS console, and what they may see (facts §5.2–5.4).
+// Who may look at the cluster through the EKS console, and what they may see (docs/connector-reference.md#impersonation, #console-access, #principal-names).
 // The console sends the caller's canonical IAM ARN; the connector impersonates exactly that Kubernetes user, so two
 // things must exist per principal: an entry in the impersonation rule of ClusterRole `eks-connector-service`, and
 // RBAC bindings that let that user read. The impersonation rule always names its users: a rule without

@@ -1,4 +1,4 @@
-// Container images of the connector. Defaults are pinned to the versions of Helm chart 0.0.11 (facts §3.5) so that
+// Container images of the connector. Defaults are pinned to the versions of Helm chart 0.0.11 (docs/connector-reference.md#images) so that
 // every install runs the same bits; users may override them (for example with a mirror in a private registry) and
 // the override is checked before it reaches the StatefulSet, where a bad reference would only show as ImagePullBackOff.
 import type { ValidationResult } from './names';

@@ -1,5 +1,5 @@
-// The EKS Connector manifest (facts §3.2/§3.3) as typed Kubernetes objects, plus the impersonation and console-access
-// RBAC (§5). Rendered locally from the RegisterCluster response, so nothing is downloaded and every value is checked.
+// The EKS Connector manifest (docs/connector-reference.md#manifest, #containers) as typed Kubernetes objects, plus the impersonation and console-access
+// RBAC. Rendered locally from the RegisterCluster response, so nothing is downloaded and every value is checked.
 // The activation code is secret and single-use: it appears only, base64-encoded, in the activation Secret.
 import {
   dumpYaml,
@@ -24,7 +24,7 @@ export const STATEFUL_SET_NAME = 'eks-connector';
 export const STATE_SECRET_PREFIX = 'eks-connector-state-';
 export const DEFAULT_REPLICAS = 2;
 
-/** Node labels the connector needs: the docs support Linux x86-64 nodes only (facts §3.7). */
+/** Node labels the connector needs: the docs support Linux x86-64 nodes only (docs/connector-reference.md#nodes). */
 export const LINUX_AMD64_NODE_SELECTOR = { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } as const;
 
 export interface ConnectorManifestOptions {

@@ -6,7 +6,7 @@ import {
 import { DeregisterManagedInstanceCommand, DescribeInstanceInformationCommand, type InstanceInformation } from '@aws-sdk/client-ssm';
 import type { AwsSession } from '../aws/session';
 import { callWithRetry } from '../aws/retry';
-import { ClusterLoader } from '../explorer/clusterLoader';
+import { ClusterLoader } from '../clusters/clusterLoader';
 import { sleep, throwIfAborted } from '../util/abort';
 
 /** The default quota of connected clusters per account and region (adjustable through Service Quotas). */

@@ -1,4 +1,4 @@
-// Guesses the RegisterCluster `provider` value (facts §2.3) from what the cluster itself reveals: served API
+// Guesses the RegisterCluster `provider` value (docs/connector-reference.md#register-request) from what the cluster itself reveals: served API
 // groups, the server's gitVersion, node labels and providerIDs, and a few well-known namespaces. Never fails: a
 // cluster that cannot be inspected is OTHER, with the reason as evidence.
 import { isCancellation } from '../util/abort';

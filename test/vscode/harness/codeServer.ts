@@ -1,6 +1,6 @@
 // Starts and stops code-server 4.100.3 (= VS Code 1.100.3, the same Node extension host as desktop VS Code)
 // for the real-VS-Code test bench. Installed by scripts/vscode/install-code-server.sh into .cache/code-server.
-// Recipe and reasons: /work/shared/reference/real-vscode-bench.md.
+// The recipe's reasons are in scripts/vscode/install-code-server.sh.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';

@@ -198,7 +198,7 @@ function kube(): k8s.KubeConfig {
   return kc;
 }
 
-/** The user names the connector's service account may impersonate (facts: always listed by name). */
+/** The user names the connector's service account may impersonate (always listed by name). */
 async function impersonated(): Promise<string[]> {
   const role = await kube().makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRole({ name: IMPERSONATION_ROLE_NAME });
   return (role.rules ?? []).filter((r) => r.resources?.includes('users')).flatMap((r) => r.resourceNames ?? []);

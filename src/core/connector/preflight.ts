@@ -1,21 +1,21 @@
-// Pre-flight checks on the target cluster before the EKS Connector manifest is applied (facts §3.7, §7.1, §9a):
+// Pre-flight checks on the target cluster before the EKS Connector manifest is applied (docs/connector-reference.md#nodes, #failure-modes):
 // API server reachable, admin rights (including RBAC escalation prevention for the impersonation role), a Ready
 // linux/amd64 node, no foreign eks-connector namespace, and a Pod Security level that admits the connector pods.
 import { setMaxListeners } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import { isCancellation } from '../util/abort';
-import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from '../connector/names';
-import { DEFAULT_SSM_AGENT_IMAGE } from '../connector/images';
-import { CONTAINER } from '../connector/manifest';
-import { KubeOperationError, type DescribedKubeError } from './errors';
+import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from './names';
+import { DEFAULT_SSM_AGENT_IMAGE } from './images';
+import { CONTAINER } from './manifest';
+import { KubeOperationError, type DescribedKubeError } from '../kube/errors';
 import {
   describeAccess, describeRef, rulesGrant, type AccessReview, type AccessRules, type KubeCluster, type ObjectRef,
   type ResourceAccessReview,
-} from './kubeCluster';
+} from '../kube/kubeCluster';
 
 /** The label this extension puts on everything it creates; a namespace without it is someone else's. */
 // One definition of the connector's namespace and ownership label, shared with the manifest renderer.
-export { CONNECTOR_NAMESPACE } from '../connector/names';
+export { CONNECTOR_NAMESPACE } from './names';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = MANAGED_LABELS[MANAGED_BY_LABEL];
 export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -78,13 +78,13 @@ const KNOWN_KINDS: Record<string, { group: string; resource: string; namespaced:
   'apps/v1/DaemonSet': { group: 'apps', resource: 'daemonsets', namespaced: true },
 };
 
-/** The connector's tolerations in the static manifest (facts §3.2), used when the plan's StatefulSet has none. */
+/** The connector's tolerations in the static manifest (docs/connector-reference.md#manifest), used when the plan's StatefulSet has none. */
 const CONNECTOR_TOLERATIONS: k8s.V1Toleration[] = [
   { key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' },
   { key: 'CriticalAddonsOnly', operator: 'Exists' },
 ];
 
-/** The connector containers' security settings (facts §3.3), for the Pod Security dry run when the plan has no StatefulSet spec. */
+/** The connector containers' security settings (docs/connector-reference.md#containers), for the Pod Security dry run when the plan has no StatefulSet spec. */
 const CONNECTOR_POD_SPEC: k8s.V1PodSpec = {
   containers: [{
     name: CONTAINER.agent, image: DEFAULT_SSM_AGENT_IMAGE,
