@@ -2,7 +2,7 @@
 // client. The extension reaches it only through src/shared/core.ts.
 export { AwsSession, type CallerIdentity, type AwsSessionOptions } from './aws/session';
 export { ClusterLoader, CLUSTER_PAGE_SIZE, type ClusterPage, type DescribeResult } from './clusters/clusterLoader';
-export { listProfiles, profileRegion, lintAwsConfigFiles, awsConfigPaths, type ProfileInfo, type IniProblem } from './aws/awsConfig';
+export { listProfiles, profileRegion, lintAwsConfigFiles, describeIniProblem, awsConfigPaths, type ProfileInfo, type IniProblem } from './aws/awsConfig';
 export { ConnectorService, ConnectorError, type ConnectPlan, type ConnectProgress, type ConnectorCheck, type CheckReport } from './connector/connectorService';
 export { AgentRoleService, DEFAULT_AGENT_ROLE_NAME } from './connector/agentRole';
 export { KubeCluster } from './kube/kubeCluster';

@@ -72,7 +72,8 @@ export class AwsConnection implements vscode.Disposable {
       core.listProfiles().catch(() => []),
       core.lintAwsConfigFiles().catch(() => []),
     ]);
-    for (const p of configProblems) this.log.warn(`${p.file}:${p.line}: ${p.problem} ("${p.text}"); the AWS SDK skips this line`);
+    // By file and line only: the line itself may be a secret (see IniProblem).
+    for (const p of configProblems) this.log.warn(core.describeIniProblem(p));
     const paths = core.awsConfigPaths();
 
     if (profile && !profiles.some((p) => p.name === profile)) {

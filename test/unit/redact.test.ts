@@ -18,6 +18,27 @@ describe('secret redaction', () => {
     assert.match(out, /"name":"x"/, 'other fields are untouched');
   });
 
+  it('masks a bare secret access key and a session token that carry no field name', () => {
+    const r = new SecretRedactor();
+    const key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const token = `FwoGZXIvYXdzEBYaDK${'Ab3+cD4/eF5g'.repeat(12)}==`;
+    const out = r.redact(`line 3 is ${key}; then "${token}" and (${key})`);
+    assert.equal(out, 'line 3 is <redacted>; then "<redacted>" and (<redacted>)');
+  });
+
+  it('leaves hashes, digests, ARNs, key ids and paths that only look long', () => {
+    const r = new SecretRedactor();
+    const text = [
+      'commit 0123456789abcdef0123456789abcdef01234567',
+      `image registry.example.com/eks-connector@sha256:${'a1b2c3d4'.repeat(8)}`,
+      'arn:aws:iam::111122223333:role/AmazonEKSConnectorAgentRole',
+      'aws_access_key_id AKIAIOSFODNN7EXAMPLE',
+      '/home/user/.aws/config line 3',
+      'UPPERCASEONLYWORDSANDDIGITS0123456789ABC',
+    ].join('\n');
+    assert.equal(r.redact(text), text);
+  });
+
   it('ignores values too short to be secrets', () => {
     const r = new SecretRedactor();
     r.add('abc');

@@ -80,11 +80,19 @@ export async function profileRegion(profile: string | undefined, env: NodeJS.Pro
   return env.AWS_REGION || configFile[name]?.region || credentialsFile[name]?.region || env.AWS_DEFAULT_REGION || undefined;
 }
 
+/**
+ * A line the SDK would skip, named by file and line number only: the text is never kept, because a malformed line
+ * is often a secret (a pasted key, a session token wrapped onto the next line) that no pattern can recognise.
+ */
 export interface IniProblem {
   readonly file: string;
   readonly line: number;
-  readonly text: string;
   readonly problem: string;
+}
+
+/** The log line for a problem: where it is, what is wrong, and what the SDK does about it — never the line's text. */
+export function describeIniProblem(p: IniProblem): string {
+  return `${p.file} line ${p.line}: ${p.problem}; the AWS SDK skips this line. Open the file at that line to fix it.`;
 }
 
 /** Lines the SDK's ini parser would silently skip, so a typo does not look like "profile not found". */
@@ -96,7 +104,7 @@ export function lintIni(file: string, content: string): IniProblem[] {
     const line = raw.replace(/^\uFEFF/, '');
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) return;
-    const report = (problem: string) => problems.push({ file, line: index + 1, text: trimmed, problem });
+    const report = (problem: string) => problems.push({ file, line: index + 1, problem });
     if (trimmed.startsWith('[')) {
       if (!/^\[[^\]]+\]\s*([#;].*)?$/.test(trimmed)) report('a section header must look like [name] or [profile name]');
       inSection = true;
