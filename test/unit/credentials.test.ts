@@ -1,7 +1,7 @@
 // Credential failures as the real AWS SDK credential chain produces them, turned into user guidance.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AwsSession } from '../../src/core/aws/session';
@@ -16,7 +16,7 @@ function isolatedHome(config: string, credentials = ''): { home: string; restore
   const saved = { ...process.env };
   for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
   Object.assign(process.env, { HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
-  return { home, restore: () => { process.env = saved; } };
+  return { home, restore: () => { process.env = saved; rmSync(home, { recursive: true, force: true }); } };
 }
 
 describe('credentials (real SDK credential chain)', function () {
@@ -72,13 +72,18 @@ sso_registration_scopes = sso:account:access
 
   it('uses a profile with credential_process and the profile endpoint_url, without AWS_PROFILE', async () => {
     emulator = await startEmulator({ seed: { identities: [{ accessKeyId: 'AKIAPROCESS000000001', arn: 'arn:aws:iam::000000000000:user/from-process' }] } });
-    const helper = path.join(mkdtempSync(path.join(tmpdir(), 'eksc-proc-')), 'creds.sh');
+    const helperDir = mkdtempSync(path.join(tmpdir(), 'eksc-proc-'));
+    const helper = path.join(helperDir, 'creds.sh');
     writeFileSync(helper, '#!/bin/sh\necho \'{"Version": 1, "AccessKeyId": "AKIAPROCESS000000001", "SecretAccessKey": "s"}\'\n', { mode: 0o755 });
-    restore = isolatedHome(`[profile tooling]
+    const restoreHome = isolatedHome(`[profile tooling]
 region = eu-west-1
 credential_process = ${helper}
 endpoint_url = ${emulator.url}
 `).restore;
+    restore = () => {
+      restoreHome();
+      rmSync(helperDir, { recursive: true, force: true });
+    };
     const session = new AwsSession({ profile: 'tooling' });
     try {
       const identity = await session.callerIdentity('eu-west-1');
