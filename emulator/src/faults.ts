@@ -1,6 +1,5 @@
 // Fault injection: added latency, token-bucket throttling, injected 5xx errors and dropped connections, each scoped
 // by service / operation / region, with counters so tests and benchmarks can see what happened.
-import { performance } from 'node:perf_hooks';
 
 export interface FaultSelector {
   service?: string;
@@ -142,13 +141,20 @@ function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
+/** Milliseconds; the emulator's clock, which tests move forward instead of waiting for buckets to refill. */
+export interface FaultClock {
+  now(): number;
+}
+
 export class FaultInjector {
   private config: FaultConfig = {};
   private counters: FaultCounters = emptyCounters();
-  /** Token buckets keyed by rule index, region and operation; refilled from the monotonic wall clock. */
+  /** Token buckets keyed by rule index, region and operation; refilled as the clock moves. */
   private buckets = new Map<string, Bucket>();
   /** How many more requests each counted error/drop rule may still affect. */
   private remaining = new Map<object, number>();
+
+  constructor(private readonly clock: FaultClock) {}
 
   set(config: FaultConfig): void {
     this.config = structuredClone(config);
@@ -215,13 +221,15 @@ export class FaultInjector {
   /** Rejected requests take no token, as with the real services' token buckets. */
   private takeToken(bucketKey: string, rule: ThrottleFault): boolean {
     const capacity = rule.burst ?? Math.max(1, rule.ratePerSecond);
-    const now = performance.now();
+    const now = this.clock.now();
     let bucket = this.buckets.get(bucketKey);
     if (!bucket) {
       bucket = { tokens: capacity, refilledAt: now };
       this.buckets.set(bucketKey, bucket);
     }
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.refilledAt) / 1000) * rule.ratePerSecond);
+    // A reset moves the emulator clock back; time that went backwards adds no tokens.
+    const elapsedMs = Math.max(0, now - bucket.refilledAt);
+    bucket.tokens = Math.min(capacity, bucket.tokens + (elapsedMs / 1000) * rule.ratePerSecond);
     bucket.refilledAt = now;
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;

@@ -311,7 +311,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       throw new StateFileError(`Cannot write state file ${options.statePath}: ${(error as Error).message}`);
     }
   }
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(world.clock);
 
   const server = createServer((req, res) => {
     handleRequest(world, faults, req, res).catch((error: unknown) => {

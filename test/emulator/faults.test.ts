@@ -2,7 +2,6 @@
 // as throttling (and retries), injected 5xx errors in each service's own codes, dropped connections, and counters.
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isThrottlingError } from '@smithy/core/retry';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand, ServerException, ServiceUnavailableException, ThrottlingException } from '@aws-sdk/client-eks';
 import { DescribeActivationsCommand, InternalServerError, SSMClient } from '@aws-sdk/client-ssm';
@@ -54,8 +53,10 @@ describe('emulator: fault injection', function () {
     assert.equal(counters.delayed['eks:DescribeCluster'], undefined);
   });
 
+  // The buckets refill on the emulator's clock, which these tests move forward: one token per 100 s never refills
+  // on its own while a test runs, so what passes and what is throttled does not depend on the machine's speed.
   it('throttles per region and operation with a token bucket, answering EKS 429 ThrottlingException', async () => {
-    await control.setFaults({ throttle: [{ service: 'eks', operation: 'ListClusters', ratePerSecond: 1, burst: 2 }] });
+    await control.setFaults({ throttle: [{ service: 'eks', operation: 'ListClusters', ratePerSecond: 0.01, burst: 2 }] });
     const client = eks();
     await client.send(new ListClustersCommand({}));
     await client.send(new ListClustersCommand({}));
@@ -72,24 +73,60 @@ describe('emulator: fault injection', function () {
     assert.equal(counters.requests['eks:ListClusters'], 4);
   });
 
+  it('refills the bucket at the configured rate as the emulator clock moves', async () => {
+    await control.setFaults({ throttle: [{ service: 'eks', operation: 'ListClusters', ratePerSecond: 0.01, burst: 2 }] });
+    const client = eks();
+    await client.send(new ListClustersCommand({}));
+    await client.send(new ListClustersCommand({}));
+    await control.advanceClock(90);
+    assert.ok((await rejection(client.send(new ListClustersCommand({})))) instanceof ThrottlingException, '0.9 tokens after 90 s');
+    await control.advanceClock(11);
+    await client.send(new ListClustersCommand({}));
+    assert.ok((await rejection(client.send(new ListClustersCommand({})))) instanceof ThrottlingException, 'one token was added, and taken');
+    await control.advanceClock(1000);
+    await client.send(new ListClustersCommand({}));
+    await client.send(new ListClustersCommand({}));
+    assert.ok((await rejection(client.send(new ListClustersCommand({})))) instanceof ThrottlingException, 'the bucket holds at most its burst');
+    assert.equal((await control.getFaults()).counters.throttled['eks:ListClusters'], 3);
+  });
+
   it('does not take tokens for rejected requests', async () => {
-    // One token every 500 ms: had the three rejected calls taken tokens, the bucket would still be in debt.
-    await control.setFaults({ throttle: [{ operation: 'ListClusters', ratePerSecond: 2, burst: 1 }] });
+    // Had the three rejected calls taken tokens, one token's worth of time would leave the bucket in debt.
+    await control.setFaults({ throttle: [{ operation: 'ListClusters', ratePerSecond: 0.01, burst: 1 }] });
     const client = eks();
     await client.send(new ListClustersCommand({}));
     for (let i = 0; i < 3; i++) assert.ok((await rejection(client.send(new ListClustersCommand({})))) instanceof ThrottlingException);
-    await sleep(550);
+    await control.advanceClock(101);
     await client.send(new ListClustersCommand({}));
     assert.equal((await control.getFaults()).counters.throttled['eks:ListClusters'], 3);
   });
 
-  it('lets the SDK retry a throttled call to success', async () => {
-    await control.setFaults({ throttle: [{ operation: 'ListClusters', ratePerSecond: 10, burst: 1 }] });
-    const client = eks('us-west-2', 4);
+  it('keeps the configured rate after a reset moves the emulator clock back', async () => {
+    await control.setFaults({ throttle: [{ operation: 'ListClusters', ratePerSecond: 0.01, burst: 1 }] });
+    const client = eks();
+    await control.advanceClock(1000);
     await client.send(new ListClustersCommand({}));
+    await control.reset();
+    assert.ok((await rejection(client.send(new ListClustersCommand({})))) instanceof ThrottlingException);
+    await control.advanceClock(101);
+    await client.send(new ListClustersCommand({}));
+  });
+
+  it('lets the SDK retry a throttled call to success', async () => {
+    await control.setFaults({ throttle: [{ operation: 'ListClusters', ratePerSecond: 0.01, burst: 1 }] });
+    const client = eks('us-west-2', 4);
+    // Each retry finds the clock 101 s later, so a token is back whatever the SDK's back-off was.
+    let attempts = 0;
+    client.middlewareStack.add((next) => async (args) => {
+      if (attempts++ > 0) await control.advanceClock(101);
+      return next(args);
+    }, { step: 'deserialize', name: 'advanceEmulatorClockOnRetry' });
+    await client.send(new ListClustersCommand({}));
+    attempts = 0;
     const retried = await client.send(new ListClustersCommand({}));
     assert.deepEqual(retried.clusters, ['prod']);
-    assert.ok((retried.$metadata.attempts ?? 1) >= 2, `attempts: ${retried.$metadata.attempts}`);
+    assert.equal(retried.$metadata.attempts, 2);
+    assert.equal((await control.getFaults()).counters.throttled['eks:ListClusters'], 1);
   });
 
   it('throttles SSM with 400 ThrottlingException and STS/IAM with 400 Throttling', async () => {
