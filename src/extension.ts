@@ -9,16 +9,13 @@ import vscode = require('vscode');
 import type { Features } from './features';
 import type { ExtensionApi } from './extensionApi';
 import type { ExplorerNode } from './explorer/nodes';
-
-interface PackageJson {
-  contributes?: { commands?: Array<{ command: string }>; menus?: { commandPalette?: Array<{ command: string; when?: string }> } };
-}
+import { activationCommands } from './contributedCommands';
 
 function activate(context: vscode.ExtensionContext): ExtensionApi {
   let features: Features | undefined;
   const load = (): Features => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the deferred load is the point
-    features ??= (require('./features.js') as typeof import('./features')).createFeatures(context, view, itemOnly);
+    features ??= (require('./features.js') as typeof import('./features')).createFeatures(context, view);
     return features;
   };
   // Forwards to the real tree provider, created on the view's first request.
@@ -42,14 +39,10 @@ function activate(context: vscode.ExtensionContext): ExtensionApi {
     showCollapseAll: true,
   });
   context.subscriptions.push(view);
-  // Commands the palette, the view's title bar or its welcome buttons can reach are registered now. A command
-  // hidden from the palette ("when": "false") is reachable only from the view's items, which exist once the
-  // features bundle has loaded, so that bundle registers those (a dozen registrations are a quarter of what
-  // activating costs).
-  const { commands = [], menus = {} } = (context.extension.packageJSON as PackageJson).contributes ?? {};
-  const itemOnly = new Set((menus.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
-  for (const { command } of commands) {
-    if (itemOnly.has(command)) continue;
+  // Commands the palette, the view's title bar or its welcome buttons can reach are registered now; those only the
+  // view's items reach register with the features bundle, which loads before any item exists (a dozen
+  // registrations are a quarter of what activating costs).
+  for (const command of activationCommands) {
     context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => load().run(command, args)));
   }
   return {

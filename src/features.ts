@@ -9,6 +9,7 @@ import { registerExplorer } from './explorer';
 import { registrationCommands } from './registration';
 import type { ClusterTreeProvider } from './explorer/clusterTreeProvider';
 import type { ExplorerNode } from './explorer/nodes';
+import { itemCommands } from './contributedCommands';
 
 export interface Features {
   readonly clusterTree: ClusterTreeProvider;
@@ -16,11 +17,7 @@ export interface Features {
   run(command: string, args: unknown[]): Promise<unknown>;
 }
 
-/**
- * @param itemCommands commands the activation shell left unregistered because only the view's items reach them;
- *   registered here, before the view shows its first item.
- */
-export function createFeatures(context: vscode.ExtensionContext, clustersView: vscode.TreeView<ExplorerNode>, itemCommands: Iterable<string>): Features {
+export function createFeatures(context: vscode.ExtensionContext, clustersView: vscode.TreeView<ExplorerNode>): Features {
   const redactor = new SecretRedactor();
   const logger = new Logger('EKS Connector', redactor);
   const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
@@ -33,6 +30,7 @@ export function createFeatures(context: vscode.ExtensionContext, clustersView: v
     'eksConnector.showLog': () => logger.show(),
   };
   const run = (command: string, args: unknown[]) => runCommand(logger, command, commands[command], args);
+  // The activation shell left these to us: only the view's items reach them, and none exists before this runs.
   for (const command of itemCommands) {
     context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => run(command, args)));
   }
