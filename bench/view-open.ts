@@ -4,7 +4,7 @@
 // are inside the measurement. Prints the median of --runs (default 5) and, for scale, one ListClusters round trip
 // measured in the same run.
 // Usage: npx tsx bench/view-open.ts [--runs 5]
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchBrowser, openWorkbench } from '../test/vscode/harness/browser';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
     await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
