@@ -2,12 +2,15 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
 import { AwsSession } from '../../src/core/aws/session';
-import { AgentRoleService, CREATED_FOR_TAG, agentPolicy, trustsSsm } from '../../src/core/connector/agentRole';
+import { CreateRoleCommand, IAMClient, ListRoleTagsCommand } from '@aws-sdk/client-iam';
+import { emulatorClientConfig } from '../../emulator/src/client-config';
+import { AgentRoleService, agentPolicy, trustsSsm } from '../../src/core/connector/agentRole';
 
 describe('agent role service (against the emulator IAM)', function () {
   this.timeout(30_000);
   let emulator: RunningEmulator;
   let session: AwsSession;
+  const iam = () => new IAMClient(emulatorClientConfig(emulator.url, { region: 'us-east-1', credentials: { accessKeyId: 'AKIAROLEADMIN0000001', secretAccessKey: 'x' } }));
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -47,13 +50,26 @@ describe('agent role service (against the emulator IAM)', function () {
     const role = await service.create('ConnectorAgentForEdge', { region: 'us-west-2', name: 'edge' });
     assert.equal(role.arn, 'arn:aws:iam::123456789012:role/ConnectorAgentForEdge');
     assert.equal(role.createdForCluster, 'us-west-2/edge');
+    // What an administrator sees on the role in IAM: which tool made it, for which cluster.
+    const tags = await iam().send(new ListRoleTagsCommand({ RoleName: 'ConnectorAgentForEdge' }));
+    assert.deepEqual(tags.Tags, [{ Key: 'eks-connector-vscode/created-for', Value: 'us-west-2/edge' }]);
     const fetched = await service.get('ConnectorAgentForEdge', 'us-west-2');
     assert.equal(fetched.trustsSsm, true);
     assert.equal(await service.deleteIfCreatedFor(role.arn, { region: 'us-west-2', name: 'other' }), false, 'another cluster’s role is kept');
     assert.equal(await service.deleteIfCreatedFor('arn:aws:iam::123456789012:role/AmazonEKSConnectorAgentRole', { region: 'us-west-2', name: 'edge' }), false, 'a role we did not create is kept');
     assert.equal(await service.deleteIfCreatedFor(role.arn, { region: 'us-west-2', name: 'edge' }), true);
     await assert.rejects(service.get('ConnectorAgentForEdge', 'us-west-2'), { name: 'NoSuchEntityException' });
-    assert.ok(CREATED_FOR_TAG.startsWith('eks-connector-vscode/'));
+  });
+
+  it('deletes a role an earlier version created, recognised by the tag it carries', async () => {
+    await iam().send(new CreateRoleCommand({
+      RoleName: 'AgentRoleFromEarlierVersion', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      Tags: [{ Key: 'eks-connector-vscode/created-for', Value: 'us-west-2/legacy' }],
+    }));
+    const service = new AgentRoleService(session);
+    const arn = 'arn:aws:iam::123456789012:role/AgentRoleFromEarlierVersion';
+    assert.equal(await service.deleteIfCreatedFor(arn, { region: 'us-west-2', name: 'legacy' }), true);
+    await assert.rejects(service.get('AgentRoleFromEarlierVersion', 'us-west-2'), { name: 'NoSuchEntityException' });
   });
 
   it('leaves no role behind when the policy cannot be attached', async () => {
