@@ -8,7 +8,7 @@ import { loadCore } from '../shared/core';
 import { UserFacingError } from '../shared/commands';
 import type { ClusterTreeProvider } from './clusterTreeProvider';
 import type { ConnectionState } from '../shared/awsConnection';
-import { formatDescribedError } from '../core/aws/errors';
+import { formatDescribedError, ssoLoginArgs } from '../core/aws/errors';
 import { AccountNode, ClusterNode, LoadMoreNode, RegionNode, type ExplorerNode } from './nodes';
 import { descriptionUri } from './clusterDescriptionProvider';
 
@@ -130,18 +130,17 @@ export async function showConnectionError(state: ConnectionState | undefined): P
   else if (choice === 'Retry') await vscode.commands.executeCommand('eksConnector.refresh');
 }
 
-/** Runs `aws sso login --profile …` in a terminal; the credentials are reloaded when the terminal closes. */
-export function ssoLogin(state: ConnectionState | undefined, reload: () => void): void {
-  const command = state?.kind === 'credentialsFailed' && state.error.command ? state.error.command : undefined;
-  const profile = readExplorerSettings().profile;
-  const line = command ?? `aws sso login${profile ? ` --profile ${profile}` : ''}`;
-  const terminal = vscode.window.createTerminal({ name: 'AWS SSO sign-in' });
+/**
+ * Runs `aws sso login [--profile …]` in a terminal as an argument vector: no shell reads the profile name, so no
+ * name can inject shell syntax. The terminal closes when the command ends, and the credentials are then reloaded.
+ */
+export function ssoLogin(reload: () => void): void {
+  const [shellPath, ...shellArgs] = ssoLoginArgs(readExplorerSettings().profile);
+  const terminal = vscode.window.createTerminal({ name: 'AWS SSO sign-in', shellPath, shellArgs });
   const closed = vscode.window.onDidCloseTerminal((t) => {
     if (t !== terminal) return;
     closed.dispose();
     reload();
   });
   terminal.show();
-  // `exit` closes the terminal after a successful sign-in, which reloads the view.
-  terminal.sendText(`${line} && exit`);
 }

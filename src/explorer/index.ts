@@ -77,7 +77,7 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
       'eksConnector.loadMore': (node?: ExplorerNode) => commands.loadMore(tree, node),
       'eksConnector.openAwsConfig': () => commands.openAwsConfig(),
       'eksConnector.showConnectionError': () => commands.showConnectionError(tree.connectionState),
-      'eksConnector.ssoLogin': () => commands.ssoLogin(tree.connectionState, () => connection.replaceSession('the aws sso login terminal closed')),
+      'eksConnector.ssoLogin': () => commands.ssoLogin(() => connection.replaceSession('the aws sso login terminal closed')),
     },
   };
 }

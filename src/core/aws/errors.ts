@@ -1,6 +1,7 @@
 // Turns AWS SDK, credential and network failures into messages that say what failed, for which input, and what
 // to do. Pure logic: the tree, commands and CLI all render the same DescribedError.
 import { isCancellation } from '../util/abort';
+import { shellCommand } from '../util/shellQuote';
 
 export type AwsErrorKind =
   | 'cancelled'
@@ -26,7 +27,7 @@ export interface DescribedError {
   readonly reason: string;
   /** What the user can do about it. */
   readonly fix: string;
-  /** A shell command that fixes it, when there is one (shown copyable). */
+  /** A shell command that fixes it, when there is one (shown copyable); its arguments are quoted for a POSIX shell. */
   readonly command?: string;
   readonly retryable: boolean;
   /** The service's error code (e.g. AccessDeniedException), for logs and tests. */
@@ -99,6 +100,11 @@ export function isTransientError(error: unknown): boolean {
   return networkCode(e) !== undefined;
 }
 
+/** `aws sso login`, for the given profile when there is one (else AWS_PROFILE or the default profile). */
+export function ssoLoginArgs(profile: string | undefined): string[] {
+  return ['aws', 'sso', 'login', ...(profile ? ['--profile', profile] : [])];
+}
+
 function profileLabel(context: ErrorContext): string {
   return context.profile ? `profile "${context.profile}"` : 'the default credentials';
 }
@@ -108,17 +114,17 @@ export function describeAwsError(error: unknown, context: ErrorContext): Describ
   const e = (error ?? {}) as SdkLikeError;
   const message = (e.message ?? String(error)).trim();
   const code = codeOf(e);
-  const profileFlag = context.profile ? ` --profile ${context.profile}` : '';
 
   if (isCancellation(error)) {
     return { kind: 'cancelled', summary: `${context.activity} was cancelled`, reason: 'Cancelled.', fix: '', retryable: true, code };
   }
   if (/\bsso\b/i.test(message) && /expired|refresh|invalid/i.test(message)) {
+    const command = shellCommand(ssoLoginArgs(context.profile));
     return {
       kind: 'ssoExpired', summary,
       reason: `The AWS IAM Identity Center (SSO) session of ${profileLabel(context)} has expired.`,
-      fix: `Sign in again with \`aws sso login${profileFlag}\`, then retry.`,
-      command: `aws sso login${profileFlag}`, retryable: true, code,
+      fix: `Sign in again with \`${command}\`, then retry.`,
+      command, retryable: true, code,
     };
   }
   if (/Could not resolve credentials using profile|could not be found or parsed|Profile .* not found|specified in the profile is not present/i.test(message)) {
@@ -145,7 +151,7 @@ export function describeAwsError(error: unknown, context: ErrorContext): Describ
       kind: 'noCredentials', summary,
       reason: `No AWS credentials were found for ${profileLabel(context)}: ${message}`,
       fix: 'Configure credentials with `aws configure` or `aws configure sso`, or choose a profile that has them.',
-      command: `aws configure${profileFlag}`, retryable: false, code,
+      command: shellCommand(['aws', 'configure', ...(context.profile ? ['--profile', context.profile] : [])]), retryable: false, code,
     };
   }
   if (code && EXPIRED_CODES.has(code)) {

@@ -2,6 +2,7 @@
 // ImagePullBackOff, Pending/Unschedulable), with the command that shows more.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { CONTAINER } from './manifest';
+import { shellCommand } from '../util/shellQuote';
 
 export interface PodProblem {
   readonly pod: string;
@@ -44,8 +45,8 @@ export function podProblem(pod: V1Pod): PodProblem | undefined {
   return undefined;
 }
 
-/** The command that shows the failing container's log. */
+/** The command that shows the failing container's log, each name quoted for the shell. */
 export function logsCommand(problem: PodProblem, namespace: string, context?: string): string {
   const container = problem.state.startsWith('Init:') ? CONTAINER.init : CONTAINER.proxy;
-  return `kubectl${context ? ` --context ${context}` : ''} logs ${problem.pod} -c ${container} -n ${namespace}`;
+  return shellCommand(['kubectl', ...(context ? ['--context', context] : []), 'logs', problem.pod, '-c', container, '-n', namespace]);
 }

@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import type * as k8s from '@kubernetes/client-node';
 import { isCancellation } from '../util/abort';
+import { shellCommand } from '../util/shellQuote';
 import { CONNECTOR_NAMESPACE, MANAGED_LABELS } from './names';
 import { DEFAULT_SSM_AGENT_IMAGE } from './images';
 import { CONTAINER } from './manifest';
@@ -451,7 +452,7 @@ async function checkNamespace(name: string, read: NamespaceRead, cluster: KubeCl
   return {
     ...base, status: 'fail',
     reason: `Namespace ${name} already exists and was not created by this extension (no label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}). ${origin}${connector ? ` An EKS Connector StatefulSet is installed in it, so this cluster is probably registered already.` : ''}`,
-    fix: `If that installation is still in use, this cluster is already connected: don't connect it twice. Otherwise deregister its EKS registration and remove it (${helmRelease ? `helm -n ${name} uninstall ${helmRelease}` : `kubectl delete namespace ${name}`}, plus its ClusterRoles and ClusterRoleBindings such as eks-connector-service), then check again.`,
+    fix: `If that installation is still in use, this cluster is already connected: don't connect it twice. Otherwise deregister its EKS registration and remove it (${shellCommand(helmRelease ? ['helm', '-n', name, 'uninstall', helmRelease] : ['kubectl', 'delete', 'namespace', name])}, plus its ClusterRoles and ClusterRoleBindings such as eks-connector-service), then check again.`,
   };
 }
 
@@ -475,7 +476,7 @@ async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name:
   if (existingLevel === 'restricted') {
     return {
       ...base, status: 'fail', reason: `Namespace ${name} enforces the Pod Security level "restricted" (label ${POD_SECURITY_ENFORCE_LABEL}=restricted), which rejects the connector pods.`,
-      fix: restrictedFix(`kubectl label --overwrite namespace ${name} ${POD_SECURITY_ENFORCE_LABEL}=baseline`),
+      fix: restrictedFix(shellCommand(['kubectl', 'label', '--overwrite', 'namespace', name, `${POD_SECURITY_ENFORCE_LABEL}=baseline`])),
     };
   }
   if (existingLevel) return { ...base, status: 'pass', reason: `Namespace ${name} enforces the Pod Security level "${existingLevel}", which admits the connector pods.` };
@@ -503,7 +504,7 @@ async function checkPodSecurity(cluster: KubeCluster, plan: PreflightPlan, name:
         ...base, status: 'fail',
         reason: `The cluster's default Pod Security level rejects the connector pods${ns ? ` in namespace ${name}` : ''}: ${verdict.rejected}`,
         fix: restrictedFix(ns
-          ? `kubectl label namespace ${name} ${POD_SECURITY_ENFORCE_LABEL}=baseline`
+          ? shellCommand(['kubectl', 'label', 'namespace', name, `${POD_SECURITY_ENFORCE_LABEL}=baseline`])
           : `create the namespace ${name} with the label ${POD_SECURITY_ENFORCE_LABEL}=baseline (or exempt it in the PodSecurity admission configuration)`),
       };
     }
