@@ -1,14 +1,15 @@
 // `eks-connector`: the headless face of the connector service, for pipelines and end-to-end tests. AWS credentials
-// and endpoints come from the standard AWS environment and config; the cluster from a kubeconfig context.
+// and endpoints come from the standard AWS environment and config; the cluster from a kubeconfig context. Input is
+// checked in stages, each before the next is touched: the arguments, then the kubeconfig, then AWS and the cluster.
+import './sdkNodeNotice';
 import { AwsSession } from '../core/aws/session';
 import { KubeCluster } from '../core/kube/kubeCluster';
-import { kubeConfigFor, loadKubeconfig } from '../core/kube/kubeconfig';
 import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
-import { validatePrincipalArn } from '../core/connector/arn';
 import type { ConsoleAccessScope } from '../core/connector/consoleAccess';
 import { isCancellation } from '../core/util/abort';
 import { SecretRedactor } from '../core/util/redact';
-import { EXIT, parseCli, type CliCommand } from './args';
+import { EXIT, InputError, parseCli, wantsJson, type CliCommand } from './args';
+import { kubeConfigForCli } from './kubeContext';
 
 const EXIT_FOR: Record<FailureCategory, number> = {
   input: EXIT.badInput, preflight: EXIT.preflight, aws: EXIT.aws, cluster: EXIT.cluster, cancelled: EXIT.cancelled,
@@ -38,37 +39,19 @@ function printChecks(out: Output, checks: readonly ConnectorCheck[]): void {
   }
 }
 
-async function clusterFor(command: Extract<CliCommand, { context?: string }>): Promise<KubeCluster> {
-  const loaded = await loadKubeconfig(command.kubeconfig ? { kubeconfigEnv: command.kubeconfig } : {});
-  const name = command.context ?? loaded.currentContext;
-  if (!name) {
-    throw new ConnectorError(`No kubeconfig context to use: ${loaded.problems.map((p) => p.message).join('; ') || 'the kubeconfig sets no current context'}.`, 'input', [], undefined, 'Pass --context <name> or set a current context with `kubectl config use-context`.');
-  }
-  try {
-    return new KubeCluster(kubeConfigFor(name, loaded));
-  } catch (error) {
-    throw new ConnectorError((error as Error).message, 'input', [], undefined, (error as { fix?: string }).fix);
-  }
-}
-
 async function run(command: CliCommand, out: Output, redactor: SecretRedactor, signal: AbortSignal): Promise<number> {
   if (command.kind === 'help') {
     process.stdout.write(`${command.text}\n`);
     return EXIT.ok;
   }
+  const kube = new KubeCluster(await kubeConfigForCli({ command: command.kind, context: command.context, kubeconfig: command.kubeconfig }));
   const session = new AwsSession({ profile: command.profile, appId: 'eks-connector-cli' });
   try {
-    const kube = await clusterFor(command);
     const service = new ConnectorService({ session, kube, redactor });
     const target = { region: command.region, name: command.name };
     switch (command.kind) {
       case 'register': {
-        const grants = [];
-        for (const arn of command.grants) {
-          const valid = validatePrincipalArn(arn);
-          if (!valid.ok) throw new ConnectorError(`--grant ${arn}: ${valid.message}`, 'input', [], undefined, valid.hint);
-          grants.push({ principalArn: valid.value, scope: scopeOf(command.namespaces) });
-        }
+        const grants = command.grants.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) }));
         out.line(`Connecting the cluster of context ${kube.contextName} as ${command.name} in ${command.region}`);
         const result = await service.connect({
           region: command.region, name: command.name, provider: command.provider,
@@ -94,12 +77,7 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
       }
       case 'grant':
       case 'revoke': {
-        const principals: string[] = [];
-        for (const arn of command.principals) {
-          const valid = validatePrincipalArn(arn);
-          if (!valid.ok) throw new ConnectorError(`--grant ${arn}: ${valid.message}`, 'input', [], undefined, valid.hint);
-          principals.push(valid.value);
-        }
+        const principals = command.principals;
         const report = command.kind === 'grant'
           ? await service.grant(target, principals.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) })), signal)
           : await service.revoke(target, principals, signal);
@@ -126,11 +104,20 @@ function scopeOf(namespaces: string[] | undefined): ConsoleAccessScope {
   return namespaces ? { kind: 'namespaces', namespaces } : { kind: 'full' };
 }
 
+/** Every problem on a line of its own on stderr; with --json also the error object on stdout, problems listed. */
+function reportInputError(error: InputError, out: Output): void {
+  out.error(error.summary);
+  for (const p of error.problems) out.error(p.message);
+  if (error.fix) out.error(`fix: ${error.fix}`);
+  out.result({ error: error.summary, category: 'input', fix: error.fix, remaining: [], problems: error.problems }, () => undefined);
+}
+
 async function main(): Promise<void> {
   const redactor = new SecretRedactor();
-  const parsed = parseCli(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const parsed = parseCli(argv);
   if (!parsed.ok) {
-    process.stderr.write(`eks-connector: ${parsed.message}\n`);
+    reportInputError(parsed.error, new Output(wantsJson(argv), redactor));
     process.exitCode = EXIT.badInput;
     return;
   }
@@ -142,7 +129,10 @@ async function main(): Promise<void> {
   try {
     process.exitCode = await run(parsed.command, out, redactor, abort.signal);
   } catch (error) {
-    if (error instanceof ConnectorError) {
+    if (error instanceof InputError) {
+      reportInputError(error, out);
+      process.exitCode = EXIT.badInput;
+    } else if (error instanceof ConnectorError) {
       out.error(error.message);
       if (error.checks) printChecks(new Output(false, redactor), error.checks.filter((c) => c.status !== 'pass'));
       if (error.fix) out.error(`fix: ${error.fix}`);

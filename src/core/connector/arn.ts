@@ -84,6 +84,15 @@ function checkIamPathAndName(kind: 'user' | 'role', rest: string): ValidationRes
   return { ok: true, value: { path, name } };
 }
 
+/** A name for a new IAM role (`--create-role`): 1–64 letters, digits and + = , . @ _ -, no path. */
+export function validateRoleName(text: string): ValidationResult {
+  const name = text.trim();
+  if (name === '') return fail('Enter a role name.', 'For example AmazonEKSConnectorAgentRole.');
+  if (name.includes('/')) return fail(`"${name}" has a "/": give the role name only, without a path.`);
+  const checked = checkIamPathAndName('role', name);
+  return checked.ok ? { ok: true, value: name } : checked;
+}
+
 /** Extra guidance when someone pastes the wrong kind of identity ARN. */
 function notIamHint(parsed: ParsedArn): string | undefined {
   const assumed = /^assumed-role\/([^/]+)\/[^/]+$/.exec(parsed.resource);

@@ -210,10 +210,16 @@ async function readFileDoc(file: string, fromEnv: boolean, problems: KubeconfigP
     doc = k8s.loadYaml<unknown>(text);
   } catch (err) {
     const e = err as { reason?: string; message?: string; mark?: { line?: number; column?: number } };
-    const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
-    const column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
+    let line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+    let column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
     // Only js-yaml's reason, not its message: the message quotes the surrounding lines, which may hold a token.
-    const reason = e.reason ?? (e.message ?? String(err)).split('\n')[0];
+    let reason = e.reason ?? (e.message ?? String(err)).split('\n')[0];
+    // The parser stops at the end of the file; the line to fix is where the unclosed `[` or `{` opened.
+    const opener = /end of the stream within a flow collection/.test(reason) ? unclosedFlowOpener(text) : undefined;
+    if (opener) {
+      ({ line, column } = opener);
+      reason = `the "${opener.char}" opened here is never closed (the file ends inside it)`;
+    }
     problems.push({
       kind: 'parseError', severity: 'error', file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}),
       message: `The kubeconfig file ${file} is not valid YAML${line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : ''}: ${reason}.`,
@@ -230,6 +236,32 @@ async function readFileDoc(file: string, fromEnv: boolean, problems: KubeconfigP
     return undefined;
   }
   return doc;
+}
+
+/**
+ * The innermost `[` or `{` still open at the end of `text`, skipping quoted strings and comments. Block scalars are
+ * not recognised; this is only asked once the parser has said the file ends inside a flow collection.
+ */
+function unclosedFlowOpener(text: string): { char: string; line: number; column: number } | undefined {
+  const open: { char: string; line: number; column: number }[] = [];
+  text.split(/\r?\n/).forEach((content, index) => {
+    let quote: string | undefined;
+    for (let i = 0; i < content.length; i++) {
+      const c = content[i];
+      if (quote) {
+        if (c === quote && !(quote === '"' && content[i - 1] === '\\')) quote = undefined;
+      } else if (c === '"' || c === "'") {
+        quote = c;
+      } else if (c === '#' && (i === 0 || /\s/.test(content[i - 1]))) {
+        break;
+      } else if (c === '[' || c === '{') {
+        open.push({ char: c, line: index + 1, column: i + 1 });
+      } else if (c === ']' || c === '}') {
+        open.pop();
+      }
+    }
+  });
+  return open[open.length - 1];
 }
 
 function collect(doc: Raw, listKey: string, bodyKey: string, file: string, into: Map<string, NamedEntry>, problems: KubeconfigProblem[]): void {
