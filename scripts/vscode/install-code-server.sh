@@ -7,6 +7,9 @@
 # and the Debian packages and exits. Works as root without a TTY (CI). Never touches the project's own
 # node_modules or package.json: code-server lives in its own folder with its own tiny package.json.
 #
+# Never touches the user's own code-server config either: code-server runs here with its own HOME, config file
+# and data folders in <install folder>-home (default <repo>/.cache/code-server-home).
+#
 # Environment: EKS_CODE_SERVER_DIR overrides the install folder (default <repo>/.cache/code-server).
 set -Eeuo pipefail # -E: the ERR trap also fires inside functions (step)
 
@@ -19,6 +22,9 @@ MARKER="$DEST/.installed"
 BIN="$DEST/node_modules/code-server/out/node/entry.js"
 LOG="$DEST/install.log"
 VSCODE_DIR="$DEST/node_modules/code-server/lib/vscode"
+# code-server's HOME while this script runs it: without an explicit config file its first run writes
+# ~/.config/code-server/config.yaml (with a password) and says so on stdout, before the version.
+CS_HOME="$DEST-home"
 
 say() { printf '[install-code-server] %s\n' "$*"; }
 
@@ -79,7 +85,7 @@ if [[ "$node_major" != "20" ]]; then
 fi
 
 # Start from a clean folder: a half-finished install (no marker) is not worth repairing.
-rm -rf "$DEST"
+rm -rf "$DEST" "$CS_HOME"
 mkdir -p "$DEST"
 : >"$LOG"
 say "installing code-server $VERSION into $DEST (log: $LOG)"
@@ -146,7 +152,20 @@ step "npm rebuild argon2" npm rebuild argon2
 
 # --- 6. Smoke check: the server prints its version and the native modules load.
 # (no `tee /dev/stderr` here: reopening the log through /dev/stderr would truncate it)
-step "check code-server --version" bash -c "v=\$(node '$BIN' --version); echo \"\$v\"; [[ \"\$v\" == '$VERSION '* ]]"
+mkdir -p "$CS_HOME/config" "$CS_HOME/data"
+printf 'auth: none\ncert: false\n' >"$CS_HOME/config/config.yaml"
+# The version line is found among whatever else it prints (log lines start with "[<time>]").
+check_version() {
+  local out
+  out="$(env HOME="$CS_HOME" XDG_CONFIG_HOME="$CS_HOME/config" XDG_DATA_HOME="$CS_HOME/data" XDG_CACHE_HOME="$CS_HOME/cache" \
+    node "$BIN" --config "$CS_HOME/config/config.yaml" --user-data-dir "$CS_HOME/data/user-data" --version)"
+  echo "$out"
+  if ! grep -q "^${VERSION//./\\.} " <<<"$out"; then
+    echo "no line starting with '$VERSION ' in the output of code-server --version"
+    return 1
+  fi
+}
+step "check code-server --version" check_version
 step "check native modules load" node -e "
   const path = require('node:path');
   for (const m of ['node-pty', 'kerberos', '@vscode/spdlog', '@parcel/watcher', 'native-watchdog']) {
