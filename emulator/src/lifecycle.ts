@@ -1,5 +1,6 @@
 // Clock-driven state transitions, applied lazily whenever a record is read: an unused activation expires (the
-// cluster goes FAILED), a deregistered cluster disappears, and updates complete and take effect.
+// cluster goes FAILED), a deregistered cluster disappears, a cluster seeded as CREATING becomes ACTIVE, and updates
+// (also one a cluster was seeded in the middle of) complete and take effect.
 import type { ClusterRecord, EksDetails, RegionState, UpdateRecord } from './state';
 
 function applyUpdate(details: EksDetails, update: UpdateRecord, now: number): void {
@@ -19,6 +20,8 @@ function applyUpdate(details: EksDetails, update: UpdateRecord, now: number): vo
     case 'version':
       details.version = change.version;
       details.platformVersion = change.platformVersion;
+      return;
+    case 'seeded':
       return;
     case 'nodegroupConfig':
     case 'nodegroupVersion': {
@@ -47,6 +50,10 @@ export function settleCluster(region: RegionState, cluster: ClusterRecord, now: 
     return undefined;
   }
   if (cluster.connector && cluster.status === 'PENDING' && now > cluster.connector.activationExpiry) cluster.status = 'FAILED';
+  if (cluster.activeAt !== undefined && now >= cluster.activeAt) {
+    if (cluster.status === 'CREATING') cluster.status = 'ACTIVE';
+    delete cluster.activeAt;
+  }
   const details = cluster.eks;
   if (details && details.updates.length > 0) {
     let pending = false;

@@ -112,7 +112,12 @@ export interface Seed {
   accountId?: string;
   identities?: SeedIdentity[];
   strictIdentities?: boolean;
-  timings?: { deregisterSeconds?: number; updateSeconds?: number };
+  /**
+   * Seconds on the emulator clock: a deregistered cluster stays DELETING for deregisterSeconds; an update (also
+   * the one a cluster seeded as UPDATING is in) takes updateSeconds; a cluster seeded as CREATING becomes ACTIVE
+   * createSeconds after the seed is loaded (default 600).
+   */
+  timings?: { deregisterSeconds?: number; updateSeconds?: number; createSeconds?: number };
   regions?: Record<string, SeedRegion>;
   /** Declaring `iam` (even with no roles) makes role existence checks real: unknown roles are refused. */
   iam?: { roles?: SeedRole[] };
@@ -395,9 +400,10 @@ export function validateSeed(input: unknown, source?: string): Seed {
       });
     }
     if (root.timings !== undefined) {
-      const timings = check.object(root.timings, 'timings', ['deregisterSeconds', 'updateSeconds']);
-      if (timings?.deregisterSeconds !== undefined) check.number(timings.deregisterSeconds, 'timings.deregisterSeconds', 0);
-      if (timings?.updateSeconds !== undefined) check.number(timings.updateSeconds, 'timings.updateSeconds', 0);
+      const timings = check.object(root.timings, 'timings', ['deregisterSeconds', 'updateSeconds', 'createSeconds']);
+      for (const key of ['deregisterSeconds', 'updateSeconds', 'createSeconds'] as const) {
+        if (timings?.[key] !== undefined) check.number(timings[key], `timings.${key}`, 0);
+      }
     }
     if (root.regions !== undefined) {
       const regions = check.object(root.regions, 'regions', Object.keys(typeof root.regions === 'object' && root.regions !== null ? root.regions : {}));

@@ -11,6 +11,8 @@ export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_CONNECTED_CLUSTER_QUOTA = 10;
 export const CONNECTOR_REGISTRATION_LIMIT = 2;
 export const CONNECTOR_AGENT_VERSION = '3.2.2303.0';
+/** How long a cluster seeded as CREATING takes to become ACTIVE, unless the seed says (about what EKS takes). */
+export const DEFAULT_CREATE_SECONDS = 600;
 
 export interface HealthIssue {
   code: string;
@@ -57,7 +59,9 @@ export type UpdateChange =
   | { kind: 'accessConfig'; authenticationMode: string }
   | { kind: 'version'; version: string; platformVersion: string }
   | { kind: 'nodegroupConfig'; minSize?: number; maxSize?: number; desiredSize?: number; addLabels: Record<string, string>; removeLabels: string[] }
-  | { kind: 'nodegroupVersion'; version: string; releaseVersion: string };
+  | { kind: 'nodegroupVersion'; version: string; releaseVersion: string }
+  /** An update the seed says is under way without saying what it changes. */
+  | { kind: 'seeded' };
 
 export type UpdateStatus = 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
 
@@ -104,6 +108,8 @@ export interface ClusterRecord {
   eks?: EksDetails;
   /** Set by DeregisterCluster: the cluster disappears at this time. */
   deleteAt?: number;
+  /** Set for a cluster seeded as CREATING: it becomes ACTIVE at this time. */
+  activeAt?: number;
 }
 
 export interface ActivationRecord {
@@ -343,7 +349,13 @@ function seedNodegroup(regionName: string, accountId: string, cluster: SeedClust
   };
 }
 
-function seedEksCluster(regionName: string, accountId: string, seed: SeedCluster, now: number): ClusterRecord {
+/** Seeded transitions end on the emulator clock, as the emulator's own updates do. */
+export interface SeedTransitionTimes {
+  readonly createSeconds: number;
+  readonly updateSeconds: number;
+}
+
+function seedEksCluster(regionName: string, accountId: string, seed: SeedCluster, now: number, times: SeedTransitionTimes): ClusterRecord {
   const partition = partitionOf(regionName);
   const createdAt = seed.createdAt ? Date.parse(seed.createdAt) : now;
   const vpcSuffix = hexId(17).toLowerCase();
@@ -369,13 +381,19 @@ function seedEksCluster(regionName: string, accountId: string, seed: SeedCluster
     updates: [],
   };
   for (const nodegroup of seed.nodegroups ?? []) details.nodegroups[nodegroup.name] = seedNodegroup(regionName, accountId, seed, details, nodegroup, createdAt);
+  const status = seed.status ?? 'ACTIVE';
+  // A cluster seeded mid-update carries an update in progress, which ends (and is listed) like one the emulator started.
+  if (status === 'UPDATING') {
+    details.updates.push({ id: uuid(), type: 'ConfigUpdate', status: 'InProgress', params: [], createdAt: now, completesAt: now + times.updateSeconds * 1000, change: { kind: 'seeded' } });
+  }
   return {
     name: seed.name,
     arn: clusterArn(regionName, accountId, seed.name),
     createdAt,
-    status: seed.status ?? 'ACTIVE',
+    status,
     tags: { ...seed.tags },
     eks: details,
+    activeAt: status === 'CREATING' ? now + times.createSeconds * 1000 : undefined,
   };
 }
 
@@ -417,13 +435,14 @@ export function stateFromSeed(seed: Seed, now: number): EmulatorState {
   for (const identity of seed.identities ?? []) {
     state.identities[identity.accessKeyId] = { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey, arn: identity.arn, deny: identity.deny ?? [] };
   }
+  const times: SeedTransitionTimes = { createSeconds: seed.timings?.createSeconds ?? DEFAULT_CREATE_SECONDS, updateSeconds: state.timings.updateSeconds };
   for (const [regionName, regionSeed] of Object.entries(seed.regions ?? {})) {
     if (regionSeed.connectedClusterQuota !== undefined) state.connectedClusterQuotas[regionName] = regionSeed.connectedClusterQuota;
     const region = regionState(state, defaultAccountId, regionName);
     for (const cluster of regionSeed.clusters ?? []) {
       region.clusters[cluster.name] = cluster.connector
         ? seedConnectedCluster(region, regionName, defaultAccountId, cluster, now)
-        : seedEksCluster(regionName, defaultAccountId, cluster, now);
+        : seedEksCluster(regionName, defaultAccountId, cluster, now, times);
     }
   }
   for (const role of seed.iam?.roles ?? []) {

@@ -21,7 +21,9 @@ export function sandboxSeed(now = new Date()): Seed {
       arn: `arn:aws:iam::${SANDBOX_ACCOUNT}:user/platform-engineer`,
       deny: [{ action: 'eks:ListClusters', regions: [DENIED_REGION] }, { action: 'eks:DescribeCluster', regions: [DENIED_REGION] }],
     }],
-    timings: { deregisterSeconds: 8, updateSeconds: 90 },
+    // staging-web (UPDATING) becomes ACTIVE 90 s after start and ml-training (CREATING) after 3 min, so the view's
+    // re-describe of clusters in transition can be watched.
+    timings: { deregisterSeconds: 8, updateSeconds: 90, createSeconds: 180 },
     iam: { roles: [{ name: 'AmazonEKSConnectorAgentRole', trustService: 'ssm.amazonaws.com', description: 'EKS Connector agent role' }] },
     regions: {
       'us-west-2': {

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DescribeClusterCommand, DescribeUpdateCommand, EKSClient, ListClustersCommand, RegisterClusterCommand, UpdateClusterVersionCommand } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand, DescribeUpdateCommand, EKSClient, ListClustersCommand, ListUpdatesCommand, RegisterClusterCommand, UpdateClusterVersionCommand,
+} from '@aws-sdk/client-eks';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetRoleCommand, IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -187,6 +189,35 @@ describe('emulator: persistence, control API, seeds and CLI', function () {
       assert.equal(lost?.PingStatus, 'ConnectionLost');
       await assert.rejects(control.setInstancePingStatus('eks_c:ghost_AAAAAAAAAAAAAAAAA', 'Online'), (error: unknown) => error instanceof EmulatorControlError && error.status === 404);
       await assert.rejects(control.setInstancePingStatus(instance.InstanceId!, 'Asleep' as 'Online'), (error: unknown) => error instanceof EmulatorControlError && error.status === 400);
+    });
+
+    it('moves clusters seeded as CREATING or UPDATING on, on its clock, as it does its own updates', async () => {
+      await control.loadSeed({
+        timings: { createSeconds: 300, updateSeconds: 60 },
+        regions: { 'us-west-2': { clusters: [{ name: 'born', status: 'CREATING' }, { name: 'upgrading', version: '1.31', status: 'UPDATING' }, { name: 'steady' }] } },
+      });
+      try {
+        const status = async (name: string) => (await eks.send(new DescribeClusterCommand({ name }))).cluster?.status;
+        assert.deepEqual([await status('born'), await status('upgrading'), await status('steady')], ['CREATING', 'UPDATING', 'ACTIVE']);
+        // The seeded update is listed, and refuses a second one, like an update the emulator started.
+        const [seededUpdate] = (await eks.send(new ListUpdatesCommand({ name: 'upgrading' }))).updateIds ?? [];
+        assert.ok(seededUpdate, 'the seeded update is listed');
+        assert.equal((await eks.send(new DescribeUpdateCommand({ name: 'upgrading', updateId: seededUpdate }))).update?.status, 'InProgress');
+        await assert.rejects(eks.send(new UpdateClusterVersionCommand({ name: 'upgrading', version: '1.32' })), /currently has update/);
+
+        await control.advanceClock(60);
+        assert.deepEqual([await status('born'), await status('upgrading')], ['CREATING', 'ACTIVE']);
+        assert.equal((await eks.send(new DescribeUpdateCommand({ name: 'upgrading', updateId: seededUpdate }))).update?.status, 'Successful');
+        const upgraded = (await eks.send(new DescribeClusterCommand({ name: 'upgrading' }))).cluster;
+        assert.equal(upgraded?.version, '1.31', 'a seeded update changes nothing the seed did not say');
+
+        await control.advanceClock(240);
+        const born = (await eks.send(new DescribeClusterCommand({ name: 'born' }))).cluster;
+        assert.equal(born?.status, 'ACTIVE');
+        assert.ok(born?.endpoint, 'an ACTIVE cluster has its endpoint');
+      } finally {
+        await control.loadSeed(SEED);
+      }
     });
 
     it('answers unknown control routes with 404', async () => {

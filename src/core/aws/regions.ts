@@ -1,6 +1,7 @@
 // Bundled list of the regions where Amazon EKS is offered, per partition. Bundled (not fetched) so that the region
 // picker works offline and activation needs no network. Connector availability follows the EKS Connector FAQ:
-// every commercial region, but not the China or GovCloud partitions.
+// every commercial region, but not the China or GovCloud partitions. A region launched after this release is
+// still accepted by its name's shape (resolveRegion), with a warning where it is shown.
 
 export type PartitionId = 'aws' | 'aws-cn' | 'aws-us-gov';
 
@@ -10,6 +11,8 @@ export interface RegionInfo {
   readonly partition: PartitionId;
   /** False where `RegisterCluster` is refused: the connector is not offered in China or GovCloud. */
   readonly connectorSupported: boolean;
+  /** A well-formed region name that is not in the bundled list (launched after this release, or mistyped). */
+  readonly unlisted?: boolean;
 }
 
 const commercial: ReadonlyArray<[string, string]> = [
@@ -87,15 +90,31 @@ export function partitionOf(regionId: string): PartitionId {
   return 'aws';
 }
 
-const REGION_SHAPE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** What every AWS region name looks like ("us-west-2", "ap-southeast-7", "us-gov-east-1", "us-isob-east-1"). */
+export const REGION_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * The region's info: from the bundled list, or, for a well-formed name the list does not have (a region
+ * launched after this release), info derived from the name alone. Undefined for anything that is not a region name.
+ */
+export function resolveRegion(id: string): RegionInfo | undefined {
+  const known = byId.get(id);
+  if (known) return known;
+  if (!REGION_NAME_PATTERN.test(id)) return undefined;
+  const partition = partitionOf(id);
+  // Isolated (ISO) regions are separate partitions without the connector.
+  const connectorSupported = partition === 'aws' && !/-iso[a-z]?-/.test(id);
+  return { id, name: 'not in the bundled region list', partition, connectorSupported, unlisted: true };
+}
 
 export interface RegionCheck {
+  /** Regions to list: bundled ones, and well-formed names missing from the bundled list (marked `unlisted`). */
   readonly valid: RegionInfo[];
-  /** Entries that are not region ids at all, or ids that EKS is not known to be offered in. */
+  /** Entries that are not region names at all. */
   readonly unknown: string[];
 }
 
-/** Splits configured region names into known EKS regions and entries to report (kept, never dropped). */
+/** Splits configured region names into regions to list and entries to report (kept, never dropped). */
 export function checkRegions(configured: readonly string[]): RegionCheck {
   const valid: RegionInfo[] = [];
   const unknown: string[] = [];
@@ -104,7 +123,7 @@ export function checkRegions(configured: readonly string[]): RegionCheck {
     const id = raw.trim();
     if (seen.has(id)) continue;
     seen.add(id);
-    const info = byId.get(id);
+    const info = resolveRegion(id);
     if (info) valid.push(info);
     else unknown.push(raw);
   }
@@ -116,6 +135,6 @@ export function suggestRegion(input: string): string | undefined {
   const squashed = input.toLowerCase().replace(/[^a-z0-9]/g, '');
   const exact = EKS_REGIONS.find((r) => r.id.replace(/-/g, '') === squashed);
   if (exact) return exact.id;
-  if (REGION_SHAPE.test(input)) return undefined;
+  if (REGION_NAME_PATTERN.test(input)) return undefined;
   return EKS_REGIONS.find((r) => squashed.length > 3 && r.id.replace(/-/g, '').startsWith(squashed))?.id;
 }

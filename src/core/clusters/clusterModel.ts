@@ -50,37 +50,60 @@ export interface StatusIcon {
   readonly color?: string;
 }
 
-export function statusIcon(summary: Pick<ClusterSummary, 'status' | 'kind'>): StatusIcon {
+/**
+ * Theme colours that keep their hue in every theme. The `list.*Foreground` colours fall back to the plain
+ * foreground in High Contrast themes, which would turn exactly the states that need attention white; the chart
+ * colours (editorError/editorWarning/editorInfo underneath) are defined for Dark and Light High Contrast too.
+ */
+export const ATTENTION_COLORS = {
+  error: 'charts.red',
+  warning: 'charts.yellow',
+  busy: 'charts.blue',
+  healthy: 'testing.iconPassed',
+  gone: 'disabledForeground',
+} as const;
+
+/** Under this much time left, an unused activation is shown as urgent. */
+export const URGENT_ACTIVATION_MS = 24 * 60 * 60 * 1000;
+
+export function statusIcon(summary: Pick<ClusterSummary, 'status' | 'kind'> & Partial<Pick<ClusterSummary, 'activationExpiry'>>, now = new Date()): StatusIcon {
   switch (summary.status) {
     case 'ACTIVE':
-      return { codicon: summary.kind === 'connected' ? 'plug' : 'vm-running', color: 'testing.iconPassed' };
+      return { codicon: summary.kind === 'connected' ? 'plug' : 'vm-running', color: ATTENTION_COLORS.healthy };
     case 'PENDING':
-      return { codicon: 'watch', color: 'list.warningForeground' };
+      if (summary.kind === 'connected' && summary.activationExpiry && summary.activationExpiry.getTime() <= now.getTime()) return { codicon: 'error', color: ATTENTION_COLORS.error };
+      if (isActivationUrgent(summary, now)) return { codicon: 'warning', color: ATTENTION_COLORS.warning };
+      return { codicon: 'watch', color: ATTENTION_COLORS.warning };
     case 'CREATING':
     case 'UPDATING':
-      return { codicon: 'sync~spin', color: 'charts.blue' };
+      return { codicon: 'sync~spin', color: ATTENTION_COLORS.busy };
     case 'DELETING':
-      return { codicon: 'trash', color: 'disabledForeground' };
+      return { codicon: 'trash', color: ATTENTION_COLORS.gone };
     case 'FAILED':
-      return { codicon: 'error', color: 'list.errorForeground' };
+      return { codicon: 'error', color: ATTENTION_COLORS.error };
     default:
       return { codicon: 'question' };
   }
 }
 
-/** "expires in 2 d 5 h", "expires in 42 min", or "activation expired". */
+/** A short duration: "2 d 5 h" from a day on, "20 h" under a day, "42 min" under an hour. */
+export function shortDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/** "activation expires in 2 d 5 h", "activation expires in 20 h", or "activation expired". */
 export function activationCountdown(expiry: Date, now: Date): string {
   const left = expiry.getTime() - now.getTime();
   if (left <= 0) return 'activation expired';
-  const minutes = Math.floor(left / 60_000);
-  if (minutes < 1) return 'activation expires in under a minute';
-  if (minutes < 60) return `activation expires in ${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `activation expires in ${hours} h ${minutes % 60} min`;
-  return `activation expires in ${Math.floor(hours / 24)} d ${hours % 24} h`;
+  return `activation expires in ${shortDuration(left)}`;
 }
 
-function isAwaitingActivation(summary: ClusterSummary): boolean {
+function isAwaitingActivation(summary: Pick<ClusterSummary, 'status' | 'kind'>): boolean {
   return summary.kind === 'connected' && (summary.status === 'PENDING' || summary.status === 'CREATING');
 }
 
@@ -89,37 +112,74 @@ export function isActivationExpired(summary: ClusterSummary, now: Date): boolean
   return (isAwaitingActivation(summary) || summary.status === 'FAILED') && summary.activationExpiry.getTime() <= now.getTime();
 }
 
-/** The tree item's description: "1.31" for EKS, "RANCHER" for a connected cluster, plus the activation clock. */
+/** An activation still unused with less than a day left: the manifest must be applied soon. */
+export function isActivationUrgent(summary: Pick<ClusterSummary, 'status' | 'kind'> & Partial<Pick<ClusterSummary, 'activationExpiry'>>, now: Date): boolean {
+  if (!isAwaitingActivation(summary) || !summary.activationExpiry) return false;
+  const left = summary.activationExpiry.getTime() - now.getTime();
+  return left > 0 && left < URGENT_ACTIVATION_MS;
+}
+
+/**
+ * The tree item's description, most urgent first so that a narrow side bar still shows it: the status when it
+ * is not ACTIVE, the activation clock, then the kind ("EKS 1.31", "connected · RANCHER") and version.
+ */
 export function clusterDescription(summary: ClusterSummary, now: Date): string {
   const parts: string[] = [];
+  if (summary.status !== 'ACTIVE') parts.push(String(summary.status).toLowerCase());
+  if (isActivationExpired(summary, now)) parts.push('activation expired');
+  // Short in the description ("expires in 2 d 4 h"); the tooltip carries the date.
+  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(activationCountdown(summary.activationExpiry, now).replace(/^activation /, ''));
   if (summary.kind === 'eks') {
     parts.push(summary.version ? `EKS ${summary.version}` : 'EKS');
   } else {
     parts.push(`connected · ${summary.provider ?? 'OTHER'}`);
     if (summary.version) parts.push(summary.version);
   }
-  if (summary.status !== 'ACTIVE') parts.push(String(summary.status).toLowerCase());
-  if (isActivationExpired(summary, now)) parts.push('activation expired');
-  // Short in the description ("expires in 2 d 4 h"); the tooltip carries the full sentence.
-  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(activationCountdown(summary.activationExpiry, now).replace(/^activation /, ''));
   return parts.join(' · ');
 }
 
-/** Tooltip lines (Markdown), ARN first. */
-export function clusterTooltip(summary: ClusterSummary, now: Date): string[] {
+/** How dates are shown: in the user's locale (VS Code's display language) and, for tests, a fixed time zone. */
+export interface DateDisplay {
+  readonly locale?: string;
+  readonly timeZone?: string;
+}
+
+const RELATIVE_UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 86_400_000], ['month', 30 * 86_400_000], ['week', 7 * 86_400_000], ['day', 86_400_000],
+  ['hour', 3_600_000], ['minute', 60_000], ['second', 1000],
+];
+
+/** "20 hours ago", "in 2 days", "now": the largest whole unit, in the user's locale. */
+export function relativeTime(date: Date, now: Date, display: DateDisplay = {}): string {
+  const delta = date.getTime() - now.getTime();
+  const format = new Intl.RelativeTimeFormat(display.locale, { numeric: 'auto' });
+  for (const [unit, ms] of RELATIVE_UNITS) {
+    if (Math.abs(delta) >= ms) return format.format(Math.trunc(delta / ms), unit);
+  }
+  return format.format(0, 'second');
+}
+
+/** "Mar 14, 2025, 9:30 AM (8 months ago)": the date in the user's locale, then how long ago or ahead it is. */
+export function formatDate(date: Date, now: Date, display: DateDisplay = {}): string {
+  const absolute = new Intl.DateTimeFormat(display.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: display.timeZone }).format(date);
+  return `${absolute} (${relativeTime(date, now, display)})`;
+}
+
+/** Tooltip lines (Markdown), ARN first; dates in the user's locale with how long ago or ahead they are. */
+export function clusterTooltip(summary: ClusterSummary, now: Date, display: DateDisplay = {}): string[] {
   const lines = [`**${summary.name}** — ${summary.kind === 'connected' ? 'cluster connected through the EKS Connector' : 'Amazon EKS cluster'}`];
   lines.push(`Status: ${summary.status}`);
   lines.push(`ARN: \`${summary.arn}\``);
-  if (summary.createdAt) lines.push(`${summary.kind === 'connected' ? 'Registered' : 'Created'}: ${summary.createdAt.toISOString()}`);
+  if (summary.createdAt) lines.push(`${summary.kind === 'connected' ? 'Registered' : 'Created'}: ${formatDate(summary.createdAt, now, display)}`);
   if (summary.version) lines.push(`Kubernetes: ${summary.version}${summary.platformVersion ? ` (${summary.platformVersion})` : ''}`);
   if (summary.provider) lines.push(`Provider: ${summary.provider}`);
   if (summary.roleArn) lines.push(`${summary.kind === 'connected' ? 'Connector agent role' : 'Cluster role'}: \`${summary.roleArn}\``);
   // Once the agent has connected (ACTIVE) the activation no longer matters, so it is not shown.
   if (summary.activationExpiry && summary.kind === 'connected' && summary.status !== 'ACTIVE') {
-    const state = isActivationExpired(summary, now) ? 'expired' : 'expires';
-    lines.push(`Activation ${state}: ${summary.activationExpiry.toISOString()}`);
-    if (state === 'expires') lines.push(`The ${activationCountdown(summary.activationExpiry, now)}: apply the connector manifest before then.`);
-    if (isActivationExpired(summary, now)) lines.push('The activation can no longer be used: deregister the cluster and register it again.');
+    const expired = isActivationExpired(summary, now);
+    lines.push(`Activation ${expired ? 'expired' : 'expires'}: ${formatDate(summary.activationExpiry, now, display)}`);
+    if (expired) lines.push('The activation can no longer be used: deregister the cluster and register it again.');
+    else lines.push(`${isActivationUrgent(summary, now) ? '**Less than a day left.** ' : ''}Apply the connector manifest before then; an unused activation makes the registration fail.`);
   }
   return lines;
 }
