@@ -245,7 +245,8 @@ async function handleRequest(world: World, faults: FaultInjector, req: IncomingM
   if (classified.service) {
     if (!classified.auth) classified.region = unsignedRegion(world, classified);
     const decision = faults.decide({ service: classified.service, operation: classified.operation, region: classified.region });
-    if (decision.delayMs > 0) await delay(decision.delayMs);
+    // Unreferenced: a held answer does not keep a closed emulator's process alive.
+    if (decision.delayMs > 0) await delay(decision.delayMs, undefined, { ref: false });
     switch (decision.outcome.kind) {
       case 'drop':
         req.socket.destroy();

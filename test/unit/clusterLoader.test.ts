@@ -101,19 +101,22 @@ describe('cluster loader (against the emulator)', function () {
     assert.equal(loaded.get('ap-south-1'), 130);
   });
 
-  it('drains a throttled region without surfacing throttling errors', async () => {
+  it('drains a throttled region: every status arrives, no throttling error reaches the user', async () => {
     await control.setFaults({ throttle: [{ service: 'eks', operation: 'DescribeCluster', region: 'ap-south-1', ratePerSecond: 40, burst: 5 }] });
-    let throttled = 0;
-    const loader = new ClusterLoader(session, { onThrottled: () => throttled++ });
-    const failures: unknown[] = [];
-    let ok = 0;
+    let seenThrottled = 0;
+    const loader = new ClusterLoader(session, { onThrottled: () => seenThrottled++ });
+    const results: DescribeResult[] = [];
     const page = await loader.listPage('ap-south-1', undefined);
-    await loader.describeMany('ap-south-1', page.names, undefined, (r) => (r.ok ? ok++ : failures.push(r.error)));
-    assert.equal(failures.length, 0, String(failures[0]));
-    assert.equal(ok, 100);
-    assert.ok(throttled > 0, 'the emulator did throttle');
-    const counters = await control.getFaults();
-    assert.ok(JSON.stringify(counters).includes('DescribeCluster'));
+    await loader.describeMany('ap-south-1', page.names, undefined, (r) => results.push(r));
+    const failures = results.filter((r) => !r.ok);
+    assert.deepEqual(failures.map((r) => `${r.name}: ${String(r.ok ? '' : r.error)}`), []);
+    assert.deepEqual(results.map((r) => (r.ok ? r.summary.status : undefined)), page.names.map(() => 'ACTIVE'));
+    // The emulator throttled some calls, and each of those was asked again: one request per cluster plus one per throttle.
+    const { counters } = await control.getFaults();
+    const throttled = counters.throttled['eks:DescribeCluster'] ?? 0;
+    assert.ok(throttled > 0, 'the emulator throttled');
+    assert.equal(counters.requests['eks:DescribeCluster'], page.names.length + throttled);
+    assert.equal(seenThrottled, throttled, 'every throttled answer was seen and retried, none shown');
   });
 
   it('retries injected server errors and dropped connections', async () => {
@@ -126,12 +129,19 @@ describe('cluster loader (against the emulator)', function () {
   });
 
   it('stops when cancelled, without reporting results', async () => {
-    await control.setFaults({ latency: [{ ms: 300 }] });
+    // Answers held for 30 s: a load that ignored the cancel would report them then.
+    await control.setFaults({ latency: [{ ms: 30_000 }] });
     const loader = new ClusterLoader(session);
     const abort = new AbortController();
     const results: DescribeResult[] = [];
-    setTimeout(() => abort.abort(), 50);
-    await loader.describeMany('ap-south-1', ['c-000', 'c-001', 'c-002'], abort.signal, (r) => results.push(r));
+    const loading = loader.describeMany('ap-south-1', ['c-000', 'c-001', 'c-002'], abort.signal, (r) => results.push(r));
+    // Cancel once the emulator holds all three calls.
+    for (;;) {
+      const { counters } = await control.getFaults();
+      if ((counters.delayed['eks:DescribeCluster'] ?? 0) >= 3) break;
+    }
+    abort.abort();
+    await loading;
     assert.equal(results.length, 0);
   });
 
