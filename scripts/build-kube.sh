@@ -12,6 +12,12 @@ history="$root/.cache/kube/build-history.tsv"
 k8s_version="v1.36.3"
 kwok_version="v0.8.0"
 mkdir -p "$out"
+# One build at a time: `npm test` builds in the background while a developer may run `npm run test:kube`; a second
+# run waits here and then finds the binary up to date instead of compiling the same packages twice.
+exec 9>"$root/.cache/kube/build.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -n 9 || { echo "kube build: another build is running; waiting for it"; flock 9; }
+fi
 
 fail() { echo "kube build: $*" >&2; echo "kube build: full log: $log" >&2; exit 1; }
 
