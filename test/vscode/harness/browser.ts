@@ -51,11 +51,27 @@ export interface LaunchOptions {
   consoleLogFile?: string;
 }
 
+/** Temp folders of browsers not closed yet: removed when this process exits without closing them. */
+const liveTempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of liveTempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export async function launchBrowser(options: LaunchOptions = {}): Promise<BrowserSession> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new BenchError('install', `Chromium not found at ${CHROMIUM_PATH}; run: bash scripts/vscode/install-code-server.sh`);
   }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-chromium-'));
+  // One temp folder per launch holds the profile and Chromium's HOME: besides its profile folder, Chromium writes
+  // crash-report settings to ~/.config/chromium and dconf's cache to ~/.cache, which must not be the user's own.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-chromium-'));
+  liveTempDirs.add(tmp);
+  const removeTmp = () => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    liveTempDirs.delete(tmp);
+  };
+  const profile = path.join(tmp, 'profile');
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(home);
   const consoleLogFile =
     options.consoleLogFile ?? path.join(TEST_RESULTS_DIR, 'logs', `browser-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
   fs.mkdirSync(path.dirname(consoleLogFile), { recursive: true });
@@ -66,11 +82,12 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
       executablePath: CHROMIUM_PATH,
       headless: options.headless ?? true,
       args: [...CHROMIUM_ARGS],
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local', 'share') },
       viewport: options.viewport ?? { width: 1400, height: 900 },
       timeout: 60_000,
     });
   } catch (err) {
-    fs.rmSync(profile, { recursive: true, force: true });
+    removeTmp();
     throw new BenchError('browser', `Chromium did not start: ${err instanceof Error ? err.message : String(err)}`);
   }
   const log = (line: string) => fs.appendFileSync(consoleLogFile, `${new Date().toISOString()} ${line}\n`);
@@ -106,7 +123,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
           // gone meanwhile
         }
       }
-      fs.rmSync(profile, { recursive: true, force: true });
+      removeTmp();
     },
   };
 }
@@ -280,6 +297,7 @@ export async function startWorkbenchSession(
 ): Promise<WorkbenchSession> {
   const workspaceFolder = options.workspaceFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'eks-ui-workspace-'));
   const ownWorkspace = options.workspaceFolder === undefined;
+  if (ownWorkspace) liveTempDirs.add(workspaceFolder);
   const server = await startCodeServer({ ...options.server, workspaceFolder });
   let browser: BrowserSession | undefined;
   let closed = false;
@@ -288,7 +306,10 @@ export async function startWorkbenchSession(
     closed = true;
     await browser?.close();
     await server.stop();
-    if (ownWorkspace) fs.rmSync(workspaceFolder, { recursive: true, force: true });
+    if (ownWorkspace) {
+      fs.rmSync(workspaceFolder, { recursive: true, force: true });
+      liveTempDirs.delete(workspaceFolder);
+    }
   };
   try {
     browser = await launchBrowser();

@@ -201,22 +201,26 @@ export async function killProcessGroupAndTree(pgid: number, graceMs = 5000): Pro
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Emergency cleanup: if the harness itself is interrupted, no server may outlive it.
+// Emergency cleanup: if the harness itself is interrupted, no server may outlive it, nor its temp folder.
 
 const liveGroups = new Set<number>();
+const liveTempDirs = new Set<string>();
 let exitHooksInstalled = false;
+
+function killAllAndClean(): void {
+  for (const pgid of liveGroups) killQuietly(-pgid, 'SIGKILL');
+  for (const dir of liveTempDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
 
 function installExitHooks(exitOnSignal: boolean): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of liveGroups) killQuietly(-pgid, 'SIGKILL');
-  });
+  process.on('exit', killAllAndClean);
   // A caller with its own orderly shutdown (the sandbox) handles signals itself; the exit hook still applies.
   if (!exitOnSignal) return;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      for (const pgid of liveGroups) killQuietly(-pgid, 'SIGKILL');
+      killAllAndClean();
       process.exit(128 + (os.constants.signals[signal] ?? 1));
     });
   }
@@ -289,11 +293,17 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
 
   // Everything the server writes lives in one temp folder (unless given), so runs never share state.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-code-server-'));
+  liveTempDirs.add(tmp);
+  const removeTmp = () => {
+    // Given folders live outside tmp and are kept; tmp only holds what we created.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    liveTempDirs.delete(tmp);
+  };
   const userDataDir = options.userDataDir ?? path.join(tmp, 'user-data');
   const extensionsDir = options.extensionsDir ?? path.join(tmp, 'extensions');
   const logFile = options.logFile ?? path.join(TEST_RESULTS_DIR, 'logs', `code-server-${timestamp()}-${process.pid}.log`);
-  for (const dir of [userDataDir, extensionsDir, path.dirname(logFile), path.join(tmp, 'xdg-data'), path.join(tmp, 'xdg-config')]) {
-    fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [userDataDir, extensionsDir, path.dirname(logFile), ...['xdg-data', 'xdg-config', 'xdg-cache', 'xdg-run'].map((d) => path.join(tmp, d))]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   writeUserSettings(userDataDir, { ...DEFAULT_SETTINGS, ...options.settings });
   // An explicit config file keeps code-server from creating ~/.config/code-server/config.yaml with a password.
@@ -302,9 +312,13 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    // code-server's own state (coder-logs, ...) goes to the temp folder, not $HOME/.local/share.
+    // code-server's own state (coder-logs, ...) goes to the temp folder, not $HOME/.local/share; VS Code's device
+    // id (~/.cache/Microsoft) and its IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock, else left in the system
+    // temp folder by a killed server) too.
     XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
     XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+    XDG_RUNTIME_DIR: path.join(tmp, 'xdg-run'),
     // The extension gallery (open-vsx) is unreachable here; point it at a closed loopback port instead.
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/vscode/gallery', itemUrl: 'http://127.0.0.1:9/vscode/item' }),
     ...options.env,
@@ -315,95 +329,106 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
 
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   let lastError: BenchError | undefined;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    let port: number;
-    try {
-      port = attempt === 1 && options.port && (await portIsFree(options.port)) ? options.port : await freePort();
-    } catch (err) {
-      throw new BenchError('port', `could not find a free loopback port: ${String(err)}`, logFile);
-    }
-    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-    const fd = fs.openSync(logFile, 'a');
-    fs.writeSync(fd, `\n=== ${new Date().toISOString()} starting code-server ${CODE_SERVER_VERSION} on 127.0.0.1:${port} (attempt ${attempt})\n`);
-    const args = [
-      entry,
-      '--config', configFile,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      '--session-socket', path.join(tmp, 'ipc.sock'),
-      options.workspaceFolder,
-    ];
-    // detached: its own process group (pgid = pid), so stop() can kill the server with all its helpers.
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: options.workspaceFolder });
-    fs.closeSync(fd);
-    let exitInfo: string | undefined;
-    child.once('exit', (code, signal) => {
-      exitInfo = `code ${code}, signal ${signal}`;
-    });
-    child.once('error', (err) => {
-      exitInfo = `spawn error ${err.message}`;
-    });
-    const pid = child.pid;
-    if (pid === undefined) throw new BenchError('server start', 'could not spawn node', logFile);
-    liveGroups.add(pid);
-    const readLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
-    const readThisLog = () => readLog().slice(logStart);
-
-    const stop = async () => {
-      const survivors = await killProcessGroupAndTree(pid);
-      liveGroups.delete(pid);
-      if (survivors.length > 0) {
-        throw new BenchError('stop', `processes survived: ${survivors.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`).join('; ')}`, logFile);
+  try {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      let port: number;
+      try {
+        port = attempt === 1 && options.port && (await portIsFree(options.port)) ? options.port : await freePort();
+      } catch (err) {
+        throw new BenchError('port', `could not find a free loopback port: ${String(err)}`, logFile);
       }
-      // Given folders live outside tmp and are kept; tmp only holds what we created.
-      fs.rmSync(tmp, { recursive: true, force: true });
-    };
+      const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+      const fd = fs.openSync(logFile, 'a');
+      fs.writeSync(fd, `\n=== ${new Date().toISOString()} starting code-server ${CODE_SERVER_VERSION} on 127.0.0.1:${port} (attempt ${attempt})\n`);
+      const args = [
+        entry,
+        '--config', configFile,
+        '--auth', 'none',
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--ignore-last-opened',
+        '--user-data-dir', userDataDir,
+        '--extensions-dir', extensionsDir,
+        '--session-socket', path.join(tmp, 'ipc.sock'),
+        options.workspaceFolder,
+      ];
+      // detached: its own process group (pgid = pid), so stop() can kill the server with all its helpers.
+      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: options.workspaceFolder });
+      fs.closeSync(fd);
+      let exitInfo: string | undefined;
+      child.once('exit', (code, signal) => {
+        exitInfo = `code ${code}, signal ${signal}`;
+      });
+      child.once('error', (err) => {
+        exitInfo = `spawn error ${err.message}`;
+      });
+      const pid = child.pid;
+      if (pid === undefined) throw new BenchError('server start', 'could not spawn node', logFile);
+      liveGroups.add(pid);
+      const readLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+      const readThisLog = () => readLog().slice(logStart);
 
-    // Ready = our process says it listens on our port AND that port answers HTTP (not someone else's server).
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + startTimeoutMs;
-    let ready = false;
-    while (Date.now() < deadline) {
-      if (exitInfo) break;
-      if (readThisLog().includes(`listening on ${url}`) && (await httpStatus(`${url}/healthz`)) === 200) {
-        ready = true;
-        break;
-      }
-      await sleep(150);
-    }
-    if (ready) {
-      return {
-        url,
-        port,
-        pid,
-        logFile,
-        userDataDir,
-        extensionsDir,
-        workspaceFolder: options.workspaceFolder,
-        readLog,
-        updateSettings: (settings) => writeUserSettings(userDataDir, settings),
-        stop,
+      const stopProcesses = async () => {
+        const survivors = await killProcessGroupAndTree(pid);
+        liveGroups.delete(pid);
+        if (survivors.length > 0) {
+          throw new BenchError('stop', `processes survived: ${survivors.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`).join('; ')}`, logFile);
+        }
       };
+      const stop = async () => {
+        try {
+          await stopProcesses();
+        } finally {
+          removeTmp();
+        }
+      };
+
+      // Ready = our process says it listens on our port AND that port answers HTTP (not someone else's server).
+      const url = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + startTimeoutMs;
+      let ready = false;
+      while (Date.now() < deadline) {
+        if (exitInfo) break;
+        if (readThisLog().includes(`listening on ${url}`) && (await httpStatus(`${url}/healthz`)) === 200) {
+          ready = true;
+          break;
+        }
+        await sleep(150);
+      }
+      if (ready) {
+        return {
+          url,
+          port,
+          pid,
+          logFile,
+          userDataDir,
+          extensionsDir,
+          workspaceFolder: options.workspaceFolder,
+          readLog,
+          updateSettings: (settings) => writeUserSettings(userDataDir, settings),
+          stop,
+        };
+      }
+      const log = readThisLog();
+      // The next attempt reuses the folders in tmp (settings, config file): keep them until the last one.
+      await stopProcesses().catch(() => undefined);
+      if (/EADDRINUSE/.test(log)) {
+        // Someone took the port between our probe and the server's bind: try another one.
+        lastError = new BenchError('port', `port ${port} was taken (EADDRINUSE) on attempt ${attempt}`, logFile);
+        continue;
+      }
+      throw new BenchError(
+        'server start',
+        exitInfo ? `code-server exited during start-up (${exitInfo})` : `code-server did not answer HTTP on ${url} within ${startTimeoutMs} ms`,
+        logFile,
+      );
     }
-    const log = readThisLog();
-    await stop().catch(() => undefined);
-    if (/EADDRINUSE/.test(log)) {
-      // Someone took the port between our probe and the server's bind: try another one.
-      lastError = new BenchError('port', `port ${port} was taken (EADDRINUSE) on attempt ${attempt}`, logFile);
-      continue;
-    }
-    throw new BenchError(
-      'server start',
-      exitInfo ? `code-server exited during start-up (${exitInfo})` : `code-server did not answer HTTP on ${url} within ${startTimeoutMs} ms`,
-      logFile,
-    );
+    throw lastError ?? new BenchError('port', 'no usable port', logFile);
+  } catch (err) {
+    removeTmp(); // nothing started: nothing of this run is kept
+    throw err;
   }
-  throw lastError ?? new BenchError('port', 'no usable port', logFile);
 }
