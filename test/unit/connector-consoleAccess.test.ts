@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
 import {
-  ConsoleAccessError, consoleAccessObjects, fullAccessBindingName, grantedPrincipals, grantsFromObjects,
-  principalNameSuffix, renderConsoleAccess, restrictedAccessBindingName, validateNamespaceName, withGrant, withoutGrant,
+  ConsoleAccessError, consoleAccessObjects, fullAccessBindingName, grantsFromObjects,
+  principalNameSuffix, renderConsoleAccess, restrictedAccessBindingName, validateNamespaceName,
   type ConsoleAccessGrant,
 } from '../../src/core/connector/consoleAccess';
-import { applyOrder, objectKey, renderConnectorManifest } from '../../src/core/connector/manifest';
+import { objectKey } from '../../src/core/connector/manifest';
 
 const TARGET = { clusterName: 'demo', region: 'eu-west-1' };
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
@@ -15,10 +15,6 @@ const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 const full = (principalArn: string): ConsoleAccessGrant => ({ principalArn, scope: { kind: 'full' } });
 const restricted = (principalArn: string, namespaces: string[]): ConsoleAccessGrant => ({ principalArn, scope: { kind: 'namespaces', namespaces } });
 const READ = ['get', 'list'];
-
-const manifestFor = (grants: ConsoleAccessGrant[]) => renderConnectorManifest({
-  clusterName: 'demo', region: 'eu-west-1', activationId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', activationCode: 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra', consoleAccess: grants,
-});
 
 describe('connector console access: full access', () => {
   const access = renderConsoleAccess([full(ADMIN), full(SSO)], TARGET);
@@ -141,58 +137,6 @@ describe('connector console access: refusals', () => {
 
   it('refuses a principal listed twice', () => {
     assert.throws(() => renderConsoleAccess([full(ADMIN), restricted(ADMIN, ['a'])], TARGET), /listed twice/);
-  });
-});
-
-describe('connector console access: grant and revoke', () => {
-  const base = manifestFor([full(ADMIN)]);
-
-  it('reads the granted principals from the impersonation rule', () => {
-    assert.deepEqual(grantedPrincipals(base), [ADMIN]);
-  });
-
-  it('adds a principal to the impersonation rule and binds it, without changing the original', () => {
-    const granted = withGrant(base, restricted(BOB, ['team-a']));
-    assert.deepEqual(grantedPrincipals(granted), [ADMIN, BOB]);
-    assert.deepEqual(grantedPrincipals(base), [ADMIN], 'the input manifest is untouched');
-    const keys = applyOrder(granted).map(objectKey);
-    assert.ok(keys.includes(`rbac.authorization.k8s.io/v1/RoleBinding/team-a/${restrictedAccessBindingName(BOB)}`));
-    assert.ok(keys.includes(`rbac.authorization.k8s.io/v1/ClusterRoleBinding//${fullAccessBindingName(ADMIN)}`));
-    // Everything else (the connector itself, the activation Secret) is carried over as is.
-    assert.equal(granted.statefulSet, base.statefulSet);
-    assert.equal(granted.activationSecret, base.activationSecret);
-  });
-
-  it('replaces the scope when the principal already has access', () => {
-    const narrowed = withGrant(base, restricted(ADMIN, ['ops']));
-    assert.deepEqual(grantedPrincipals(narrowed), [ADMIN]);
-    assert.deepEqual(narrowed.consoleAccess.grants, [restricted(ADMIN, ['ops'])]);
-    assert.equal(applyOrder(narrowed).some((o) => o.metadata?.name === fullAccessBindingName(ADMIN)), false, 'the full-access binding is gone');
-  });
-
-  it('revokes a principal from the impersonation rule and its bindings, accepting its session ARN', () => {
-    const two = withGrant(base, full(BOB));
-    const revoked = withoutGrant(two, 'arn:aws:sts::123456789012:assumed-role/Admin/alice');
-    assert.deepEqual(grantedPrincipals(revoked), [BOB]);
-    const names = applyOrder(revoked).map((o) => o.metadata?.name);
-    assert.equal(names.includes(fullAccessBindingName(ADMIN)), false);
-    assert.ok(names.includes(fullAccessBindingName(BOB)));
-  });
-
-  it('refuses to revoke the last principal, explaining why', () => {
-    assert.throws(
-      () => withoutGrant(base, ADMIN),
-      (error: Error) => error instanceof ConsoleAccessError && /only principal with console access/.test(error.message) && /impersonate/.test(error.message),
-    );
-  });
-
-  it('refuses to revoke a principal without access, or a malformed ARN', () => {
-    assert.throws(() => withoutGrant(base, BOB), /arn:aws:iam::123456789012:user\/bob has no console access to revoke/);
-    assert.throws(() => withoutGrant(base, 'nonsense'), /Cannot revoke console access for "nonsense"/);
-  });
-
-  it('refuses a grant with a non-canonical ARN', () => {
-    assert.throws(() => withGrant(base, full('arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_1')), /grant access to arn:aws:iam::123456789012:role\/AWSReservedSSO_X_1/);
   });
 });
 

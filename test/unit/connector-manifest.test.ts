@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { loadAllYaml, type KubernetesObject, type V1Container } from '@kubernetes/client-node';
 import {
-  applyOrder, deleteOrder, encodeActivationCode, manifestToYaml, nonSecretObjects, objectKey, removedObjects,
+  applyOrder, deleteOrder, encodeActivationCode, manifestToYaml, nonSecretObjects, objectKey,
   renderConnectorManifest, SSM_AGENT_CONFIG_JSON, SSM_AGENT_SEELOG_XML, type ConnectorManifestOptions,
 } from '../../src/core/connector/manifest';
-import { withoutGrant } from '../../src/core/connector/consoleAccess';
 
 // A realistic code: long, random-looking, with characters that change under base64url or when a newline is added.
 const CODE = 'q7Zr+Tn2/Wx9LmPk4Hs8Vd1Bc6Fy0GjUe3Ra';
@@ -395,16 +394,5 @@ describe('connector manifest: order, keys and YAML', () => {
     assert.ok(yaml.includes('<format id="error" format="%Date %Time %LEVEL [%FuncShort @ %File.%Line] %Msg%n"/>'));
     assert.match(yaml, /- '--activation\.code=\$\(EKS_ACTIVATION_CODE\)'/);
     assert.equal(manifestToYaml([]), '');
-  });
-
-  it('finds the objects a revoke leaves behind', () => {
-    const before = applyOrder(manifest);
-    const after = applyOrder(withoutGrant(manifest, BOB));
-    assert.deepEqual(removedObjects(before, after).map(objectKey).sort(), [
-      'rbac.authorization.k8s.io/v1/ClusterRole//eks-connector-console-dashboard-restricted-access-clusterrole',
-      `rbac.authorization.k8s.io/v1/ClusterRoleBinding//${manifest.consoleAccess.bindings[1].metadata?.name}`,
-      'rbac.authorization.k8s.io/v1/Role/team-a/eks-connector-console-dashboard-restricted-access-role',
-      `rbac.authorization.k8s.io/v1/RoleBinding/team-a/${manifest.consoleAccess.bindings[1].metadata?.name}`,
-    ].sort());
   });
 });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type {
   KubernetesObject, RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule, V1Role, V1RoleBinding,
 } from '@kubernetes/client-node';
-import { canonicalPrincipalArn, isCanonicalPrincipalArn, validatePrincipalArn } from './arn';
+import { isCanonicalPrincipalArn, validatePrincipalArn } from './arn';
 import {
   CONNECTOR_NAMESPACE, CONNECTOR_SERVICE_ACCOUNT, managedObjectMeta, type RegistrationTarget, type ValidationResult,
 } from './names';
@@ -69,11 +69,6 @@ export interface ConsoleAccess {
   readonly roles: readonly (V1ClusterRole | V1Role)[];
   /** One binding per principal (full), or a cluster binding plus one RoleBinding per namespace (restricted). */
   readonly bindings: readonly (V1ClusterRoleBinding | V1RoleBinding)[];
-}
-
-/** Anything that carries console access for a registration, e.g. a ConnectorManifest. */
-export interface WithConsoleAccess extends RegistrationTarget {
-  readonly consoleAccess: ConsoleAccess;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -219,45 +214,6 @@ export function renderConsoleAccess(grants: readonly ConsoleAccessGrant[], targe
 /** Every console-access object: impersonation role, read roles, impersonation binding, read bindings. */
 export function consoleAccessObjects(access: ConsoleAccess): (V1ClusterRole | V1Role | V1ClusterRoleBinding | V1RoleBinding)[] {
   return [access.impersonationRole, ...access.roles, access.impersonationBinding, ...access.bindings];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Grant and revoke
-
-/** The users the connector may impersonate, read from the impersonation rule itself (what the cluster enforces). */
-export function grantedPrincipals(manifest: { readonly consoleAccess: ConsoleAccess }): string[] {
-  return (manifest.consoleAccess.impersonationRole.rules ?? []).flatMap((rule) => rule.resourceNames ?? []);
-}
-
-/** A copy with the grant added, or replacing that principal's previous scope. */
-export function withGrant<M extends WithConsoleAccess>(manifest: M, grant: ConsoleAccessGrant): M {
-  const grants = manifest.consoleAccess.grants.some((g) => g.principalArn === grant.principalArn)
-    ? manifest.consoleAccess.grants.map((g) => (g.principalArn === grant.principalArn ? grant : g))
-    : [...manifest.consoleAccess.grants, grant];
-  return { ...manifest, consoleAccess: renderConsoleAccess(grants, manifest) };
-}
-
-/**
- * A copy without the principal's grant. Accepts any ARN form of the principal (it is canonicalised). Refuses to
- * remove the last principal: the impersonation rule must never be empty.
- */
-export function withoutGrant<M extends WithConsoleAccess>(manifest: M, principalArn: string): M {
-  let canonical: string;
-  try {
-    canonical = canonicalPrincipalArn(principalArn);
-  } catch (error) {
-    throw new ConsoleAccessError(`Cannot revoke console access for "${principalArn}": ${(error as Error).message}`);
-  }
-  const remaining = manifest.consoleAccess.grants.filter((g) => g.principalArn !== canonical);
-  if (remaining.length === manifest.consoleAccess.grants.length) {
-    throw new ConsoleAccessError(`${canonical} has no console access to revoke.`);
-  }
-  if (remaining.length === 0) {
-    throw new ConsoleAccessError(
-      `${canonical} is the only principal with console access. Grant access to another principal first, or remove the connector from the cluster: the connector must always be limited to a list of users it may impersonate.`,
-    );
-  }
-  return { ...manifest, consoleAccess: renderConsoleAccess(remaining, manifest) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -375,12 +375,6 @@ export function objectKey(obj: KubernetesObject): string {
   return `${obj.apiVersion ?? ''}/${obj.kind ?? ''}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
-/** Objects of `before` that `after` no longer has (e.g. the bindings of a revoked principal), to delete. */
-export function removedObjects<T extends KubernetesObject>(before: readonly T[], after: readonly KubernetesObject[]): T[] {
-  const kept = new Set(after.map(objectKey));
-  return before.filter((o) => !kept.has(objectKey(o)));
-}
-
 // Conventional key order, so the YAML reads like a hand-written manifest: identity first, then metadata, then body.
 const KEY_ORDER = ['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'labels', 'annotations', 'type', 'automountServiceAccountToken', 'data', 'spec', 'rules', 'subjects', 'roleRef'];
 const keyRank = (key: string): number => {
