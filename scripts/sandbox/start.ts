@@ -1,7 +1,9 @@
 // `npm start`: the sandbox. Builds what is missing, then starts the AWS emulator (seeded with a realistic account),
 // a real Kubernetes control plane with sample workloads, and VS Code (code-server) with this extension installed
-// and a `sandbox` AWS profile selected. Prints the URL to open; Ctrl-C stops everything it started.
-// Options: --no-kube (skip the Kubernetes cluster), --port <n> (preferred code-server port).
+// and a `sandbox` AWS profile selected. Prints the URL to open; Ctrl-C stops everything it started and removes
+// its temporary folders (the emulator's seed goes as soon as the emulator has read it).
+// Options: --no-kube (skip the Kubernetes cluster), --port <n> (preferred code-server port), --dir <folder> (the
+// sandbox's own state: AWS files, workspace, VS Code user data, cluster; default .sandbox).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +14,8 @@ import { SimulatedConnectorAgent } from '../../test/support/simulatedAgent';
 import { sandboxSeed, SANDBOX_ACCESS_KEY, SANDBOX_REGIONS, SANDBOX_SECRET_KEY, DENIED_REGION } from './seed';
 
 const root = path.resolve(__dirname, '..', '..');
-const sandboxDir = path.join(root, '.sandbox');
+const optionValue = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const sandboxDir = path.resolve(optionValue('--dir') ?? path.join(root, '.sandbox'));
 const stateFile = path.join(sandboxDir, 'sandbox.json');
 const withKube = !process.argv.includes('--no-kube');
 
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
     step('starting VS Code (code-server)');
     const extensionsDir = path.join(sandboxDir, 'code-server', 'extensions');
     linkExtension(extensionsDir);
-    const preferredPort = Number(process.argv[process.argv.indexOf('--port') + 1]) || undefined;
+    const preferredPort = Number(optionValue('--port')) || undefined;
     server = await startCodeServer({
       workspaceFolder: writeWorkspace(kube),
       userDataDir: path.join(sandboxDir, 'code-server', 'user-data'),
