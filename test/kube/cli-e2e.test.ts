@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../emulator/src/server';
@@ -25,6 +25,8 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
   let emulator: RunningEmulator;
   let agent: SimulatedConnectorAgent;
   let env: NodeJS.ProcessEnv;
+  /** The CLI's HOME and the tests' kubeconfig files: one temp folder, removed by after(). */
+  let scratch: string;
 
   function run(...args: string[]): Promise<Run> {
     return new Promise((resolve) => {
@@ -41,9 +43,11 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
     kube = await sharedCluster();
     await connectorNamespaceGone(kube.kubeConfig('sandbox-admin'));
+    scratch = mkdtempSync(path.join(tmpdir(), 'eksc-cli-e2e-'));
+    mkdirSync(path.join(scratch, 'home'));
     emulator = await startEmulator({ seed: { accountId: ACCOUNT, timings: { deregisterSeconds: 1 }, iam: { roles: [{ name: 'AmazonEKSConnectorAgentRole', trustService: 'ssm.amazonaws.com' }] }, identities: [{ accessKeyId: 'AKIACLIPIPELINE00001', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Pipeline/run-42` }] } });
     env = {
-      PATH: process.env.PATH, HOME: mkdtempSync(path.join(tmpdir(), 'eksc-cli-home-')),
+      PATH: process.env.PATH, HOME: path.join(scratch, 'home'),
       AWS_ENDPOINT_URL: emulator.url, AWS_ACCESS_KEY_ID: 'AKIACLIPIPELINE00001', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-west-2',
       AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', KUBECONFIG: kube.kubeconfigPath,
     };
@@ -54,6 +58,7 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
   after(async () => {
     agent?.stop();
     await emulator?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it('register → status → grant → revoke → deregister, with JSON output and exit codes', async () => {
@@ -98,7 +103,7 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
     assert.match(noConnector.stderr, /not available in us-gov-west-1/);
     const unknownContext = await run('status', '--context', 'nope', '--region', 'us-west-2', '--name', 'x');
     assert.equal(unknownContext.code, 2);
-    const dir = mkdtempSync(path.join(tmpdir(), 'eksc-badkube-'));
+    const dir = mkdtempSync(path.join(scratch, 'badkube-'));
     writeFileSync(path.join(dir, 'config'), 'apiVersion: v1\nkind: Config\ncontexts: [\n');
     const broken = await run('status', '--kubeconfig', path.join(dir, 'config'), '--region', 'us-west-2', '--name', 'x');
     assert.equal(broken.code, 2, broken.stderr);
@@ -108,7 +113,7 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
     const viewer = await run('register', '--context', 'sandbox-viewer', '--region', 'us-west-2', '--name', 'viewer-cluster', '--provider', 'OTHER', '--role-arn', ROLE);
     assert.equal(viewer.code, 3, viewer.stderr);
     assert.match(viewer.stderr, /Permission to install the connector/);
-    const dir = mkdtempSync(path.join(tmpdir(), 'eksc-deadkube-'));
+    const dir = mkdtempSync(path.join(scratch, 'deadkube-'));
     writeFileSync(path.join(dir, 'config'), [
       'apiVersion: v1', 'kind: Config', 'current-context: dead',
       'clusters: [{name: dead, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
