@@ -39,11 +39,15 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
   // Periodic refresh only while the view is visible: no AWS traffic for a hidden view. Clusters in transition are
   // re-described more often (never more often than the refresh the user chose; none when they turned it off).
   let timers: NodeJS.Timeout[] = [];
+  let warned: string | undefined;
   const schedule = () => {
     timers.forEach(clearInterval);
     timers = [];
     if (!view.visible) return;
-    const seconds = readExplorerSettings().refreshIntervalSeconds;
+    const { refreshIntervalSeconds: seconds, refreshIntervalWarning } = readExplorerSettings();
+    // Once per configured value, not on every show of the view.
+    if (refreshIntervalWarning && refreshIntervalWarning !== warned) log.warn(refreshIntervalWarning);
+    warned = refreshIntervalWarning;
     if (seconds > 0) {
       timers.push(setInterval(() => tree.refreshLoadedRegions(), seconds * 1000));
       timers.push(setInterval(() => void tree.pollTransitional(), Math.min(TRANSITION_POLL_SECONDS, seconds) * 1000));

@@ -109,6 +109,7 @@ export class RegistrationCommands {
     if (!callerScope) return;
 
     const install = readConnectorSettings();
+    for (const warning of install.warnings) this.log.warn(warning);
     const plan = {
       region, name, provider: providerPick.label,
       role: rolePick.create ? { kind: 'create' as const, name: rolePick.create } : { kind: 'existing' as const, arn: rolePick.arn! },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_CONNECTOR_IMAGE, DEFAULT_SSM_AGENT_IMAGE, resolveImages, validateImageReference,
+  DEFAULT_CONNECTOR_IMAGE, DEFAULT_SSM_AGENT_IMAGE, describeImages, resolveImages, validateImageReference,
 } from '../../src/core/connector/images';
 import type { ValidationResult } from '../../src/core/connector/names';
 
@@ -60,5 +60,17 @@ describe('connector images', () => {
   it('resolves overrides and refuses invalid ones with the reason', () => {
     assert.deepEqual(resolveImages({ connector: 'r.example.com/c:1' }), { connector: 'r.example.com/c:1', ssmAgent: DEFAULT_SSM_AGENT_IMAGE });
     assert.throws(() => resolveImages({ ssmAgent: 'Amazon/SSM:1' }), /The SSM agent image override is not valid: The repository path must be lowercase/);
+    assert.throws(() => resolveImages({ ssmAgent: 'Amazon/SSM:1', origin: { ssmAgent: '--ssm-agent-image' } }), /The SSM agent image override from --ssm-agent-image is not valid/);
+  });
+
+  it('the checklist says where each image came from', () => {
+    assert.deepEqual(describeImages({
+      ssmAgent: 'r.example.com/ssm:1', origin: { ssmAgent: 'your user settings eksConnector.ssmAgentImage' },
+    }), [
+      `connector-init, connector-proxy: ${DEFAULT_CONNECTOR_IMAGE} (the pinned default)`,
+      'connector-agent: r.example.com/ssm:1 (from your user settings eksConnector.ssmAgentImage)',
+    ]);
+    assert.deepEqual(describeImages({ connector: 'r.example.com/c:1', origin: { connector: '--connector-image' } })[0],
+      'connector-init, connector-proxy: r.example.com/c:1 (from --connector-image)');
   });
 });

@@ -9,7 +9,16 @@ export const DEFAULT_SSM_AGENT_IMAGE = 'public.ecr.aws/amazon-ssm-agent/amazon-s
 export interface ImageOverrides {
   readonly connector?: string;
   readonly ssmAgent?: string;
+  /**
+   * Where each override was set, as the checklist and errors name it: "your user settings
+   * eksConnector.connectorImage", "--connector-image". These images receive the activation code, so the user must
+   * be able to see which setting chose them.
+   */
+  readonly origin?: { readonly connector?: string; readonly ssmAgent?: string };
 }
+
+/** The containers each image runs in (as the manifest names them). */
+const CONTAINERS_OF = { connector: 'connector-init, connector-proxy', ssmAgent: 'connector-agent' } as const;
 
 export interface ConnectorImages {
   /** Used by the `connector-init` and `connector-proxy` containers. */
@@ -94,14 +103,30 @@ function checkRegistry(registry: string): string | undefined {
 
 /** The images to deploy: the pinned defaults, or checked overrides. Throws with the reason for a bad override. */
 export function resolveImages(overrides: ImageOverrides = {}): ConnectorImages {
-  const pick = (value: string | undefined, fallback: string, what: string): string => {
+  const pick = (value: string | undefined, fallback: string, what: string, origin: string | undefined): string => {
     if (value === undefined) return fallback;
     const result = validateImageReference(value);
-    if (!result.ok) throw new Error(`The ${what} image override is not valid: ${result.message}${result.hint ? ` ${result.hint}` : ''}`);
+    if (!result.ok) {
+      throw new Error(`The ${what} image override${origin ? ` from ${origin}` : ''} is not valid: ${result.message}${result.hint ? ` ${result.hint}` : ''}`);
+    }
     return result.value;
   };
   return {
-    connector: pick(overrides.connector, DEFAULT_CONNECTOR_IMAGE, 'EKS connector'),
-    ssmAgent: pick(overrides.ssmAgent, DEFAULT_SSM_AGENT_IMAGE, 'SSM agent'),
+    connector: pick(overrides.connector, DEFAULT_CONNECTOR_IMAGE, 'EKS connector', overrides.origin?.connector),
+    ssmAgent: pick(overrides.ssmAgent, DEFAULT_SSM_AGENT_IMAGE, 'SSM agent', overrides.origin?.ssmAgent),
   };
+}
+
+/**
+ * One checklist line per image: the containers, the image, and where it came from ("from your user settings
+ * eksConnector.ssmAgentImage", "from --ssm-agent-image", or the pinned default). Throws like resolveImages.
+ */
+export function describeImages(overrides: ImageOverrides = {}): string[] {
+  const images = resolveImages(overrides);
+  const from = (value: string | undefined, origin: string | undefined) =>
+    value === undefined ? 'the pinned default' : `from ${origin ?? 'an override'}`;
+  return [
+    `${CONTAINERS_OF.connector}: ${images.connector} (${from(overrides.connector, overrides.origin?.connector)})`,
+    `${CONTAINERS_OF.ssmAgent}: ${images.ssmAgent} (${from(overrides.ssmAgent, overrides.origin?.ssmAgent)})`,
+  ];
 }

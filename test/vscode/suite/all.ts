@@ -2,3 +2,4 @@
 // Add new `*.test.ts` modules here.
 import './activation.test';
 import './explorer.test';
+import './secretSettings.test';
