@@ -11,7 +11,14 @@ export interface ContextChoice {
   readonly kubeconfig?: string;
 }
 
-export async function kubeConfigForCli(choice: ContextChoice): Promise<k8s.KubeConfig> {
+/**
+ * The kubeconfig of the chosen context. Refused, before AWS is called: a kubeconfig that cannot be read whole, and a
+ * --context it does not define or cannot use. Without --context the current context is taken when `required`;
+ * otherwise (the commands that find the cluster of a registration themselves) undefined is returned.
+ */
+export async function kubeConfigForCli(choice: ContextChoice & { readonly required?: true }): Promise<k8s.KubeConfig>;
+export async function kubeConfigForCli(choice: ContextChoice & { readonly required: boolean }): Promise<k8s.KubeConfig | undefined>;
+export async function kubeConfigForCli(choice: ContextChoice & { readonly required?: boolean }): Promise<k8s.KubeConfig | undefined> {
   const loaded = await loadKubeconfig(choice.kubeconfig !== undefined ? { kubeconfigEnv: choice.kubeconfig } : {});
   const source = choice.kubeconfig !== undefined ? '--kubeconfig' : (process.env.KUBECONFIG ?? '').trim() !== '' ? 'KUBECONFIG' : undefined;
   const notRun = `${choice.command} was not run: the kubeconfig cannot be used; AWS was not called and nothing was changed.`;
@@ -20,14 +27,15 @@ export async function kubeConfigForCli(choice: ContextChoice): Promise<k8s.KubeC
   const broken = loaded.problems.filter((p) => blocksEveryContext(p, source === '--kubeconfig'));
   if (broken.length > 0) throw new InputError(notRun, broken.map((p) => fileProblem(p, source)));
 
+  if (choice.context === undefined && choice.required === false) return undefined;
   const name = choice.context ?? loaded.currentContext;
   if (!name) {
     const contexts = loaded.contexts.map((c) => c.name);
-    const noContexts = loaded.problems.find((p) => p.kind === 'noContexts');
+    const why = loaded.problems.find((p) => p.kind === 'noContexts') ?? (contexts.length === 0 ? loaded.problems.find((p) => p.kind === 'missingFile') : undefined);
     throw new InputError(notRun, [{
       option: '--context',
-      message: noContexts
-        ? `${noContexts.message} ${noContexts.fix}`
+      message: why
+        ? `${why.message} ${why.fix}`
         : `No context chosen: --context is not given and no current context is set in ${loaded.files.join(', ')}. Pass --context <name>, one of: ${contexts.join(', ')}.`,
     }]);
   }
@@ -44,7 +52,7 @@ export async function kubeConfigForCli(choice: ContextChoice): Promise<k8s.KubeC
 /** File-level errors: a file that is not YAML, cannot be read, or (when named with --kubeconfig) does not exist. */
 function blocksEveryContext(problem: KubeconfigProblem, explicit: boolean): boolean {
   if (problem.context !== undefined) return false;
-  if (problem.kind === 'missingFile') return explicit || problem.severity === 'error';
+  if (problem.kind === 'missingFile') return explicit;
   return problem.severity === 'error' && ['parseError', 'unreadableFile', 'invalidEntry'].includes(problem.kind);
 }
 
