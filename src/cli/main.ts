@@ -7,6 +7,7 @@ import { KubeCluster } from '../core/kube/kubeCluster';
 import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
 import type { ConsoleAccessScope } from '../core/connector/consoleAccess';
 import { isCancellation } from '../core/util/abort';
+import { describeImages } from '../core/connector/images';
 import { SecretRedactor } from '../core/util/redact';
 import { EXIT, InputError, parseCli, wantsJson, type CliCommand } from './args';
 import { kubeConfigForCli } from './kubeContext';
@@ -53,10 +54,13 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
       case 'register': {
         const grants = command.grants.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) }));
         out.line(`Connecting the cluster of context ${kube.contextName} as ${command.name} in ${command.region}`);
+        // The images receive the activation code: say which, and which flag chose a non-default one.
+        const images = { ...command.images, origin: { connector: '--connector-image', ssmAgent: '--ssm-agent-image' } };
+        if (command.images.connector !== undefined || command.images.ssmAgent !== undefined) for (const line of describeImages(images)) out.line(`  image ${line}`);
         const result = await service.connect({
           region: command.region, name: command.name, provider: command.provider,
           role: command.createRole ? { kind: 'create', name: command.createRole } : { kind: 'existing', arn: command.roleArn! },
-          grants, callerScope: scopeOf(command.namespaces), nodeSelector: !command.noNodeSelector, images: command.images,
+          grants, callerScope: scopeOf(command.namespaces), nodeSelector: !command.noNodeSelector, images,
         }, {
           signal, wait: command.wait,
           onProgress: (p) => out.line(`  [${p.step}] ${p.message}`),
