@@ -21,7 +21,7 @@ import { applyOrder, nonSecretObjects, renderConnectorManifest, manifestToYaml, 
 import {
   consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant, type ConsoleAccessScope,
 } from './consoleAccess';
-import { resolveImages, type ImageOverrides } from './images';
+import { describeImages, type ImageOverrides } from './images';
 import { podProblem, logsCommand, type PodProblem } from './podProblems';
 
 export const FIELD_MANAGER = 'eks-connector-vscode';
@@ -177,8 +177,8 @@ export class ConnectorService {
     }
     if (plan.images?.connector !== undefined || plan.images?.ssmAgent !== undefined) {
       try {
-        const images = resolveImages(plan.images);
-        pass('images', 'Connector images are pinned references', undefined, [images.connector, images.ssmAgent]);
+        // Each image with where it came from: they receive the activation code.
+        pass('images', 'Connector images are pinned references', undefined, describeImages(plan.images));
       } catch (error) {
         fail('images', 'Connector images are pinned references', (error as Error).message, 'Correct the image override (a registry path with a tag or digest), or clear it to use the pinned default.');
       }
