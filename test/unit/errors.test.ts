@@ -44,12 +44,15 @@ describe('AWS error descriptions', () => {
     assert.match(unknown.reason, /profile "dev" is not defined/i);
   });
 
-  it('names the failing credential_process command', () => {
-    const error = Object.assign(new Error('Command failed: /opt/bin/get-creds --role x\n'), { name: 'CredentialsProviderError' });
+  it('reports a failed credential_process by profile, never echoing its command line or output', () => {
+    const secretArg = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const error = Object.assign(new Error(`Command failed: /opt/bin/get-creds --secret ${secretArg}\ntoken=${secretArg}\n`), { name: 'CredentialsProviderError' });
     const d = describeAwsError(error, ctx);
     assert.equal(d.kind, 'credentialProcessFailed');
     assert.match(d.reason, /credential_process of profile "dev" failed/);
-    assert.match(d.fix, /Run `\/opt\/bin\/get-creds --role x` in a terminal/);
+    assert.match(d.fix, /credential_process command of profile "dev"/);
+    const shown = JSON.stringify(d);
+    assert.ok(!shown.includes('get-creds') && !shown.includes(secretArg), `the config line leaked: ${shown}`);
   });
 
   it('treats cancellation as its own kind', () => {

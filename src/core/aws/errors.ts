@@ -136,14 +136,13 @@ export function describeAwsError(error: unknown, context: ErrorContext): Describ
     };
   }
   if (/credential_process|^Command failed:/i.test(message)) {
-    const commandLine = /^Command failed: (.+)$/m.exec(message)?.[1]?.trim();
+    // The SDK's message repeats the credential_process line of the config file (and may carry what the process
+    // printed); either can hold a secret, so neither is shown or logged.
     return {
       kind: 'credentialProcessFailed', summary,
-      reason: `The credential_process of ${profileLabel(context)} failed: ${message}`,
-      fix: commandLine
-        ? `Run \`${commandLine}\` in a terminal to see its error, fix it, then retry.`
-        : 'Run the profile\'s credential_process command in a terminal to see its error, fix it, then retry.',
-      command: commandLine, retryable: true, code,
+      reason: `The credential_process of ${profileLabel(context)} failed.`,
+      fix: `Run the credential_process command of ${profileLabel(context)} (in your AWS config file) in a terminal to see its error, fix it, then retry.`,
+      retryable: true, code,
     };
   }
   if (/Could not load credentials from any providers/i.test(message) || code === 'CredentialsProviderError') {
