@@ -286,8 +286,15 @@ describe('core/kube: KubeCluster against the real API server', function () {
       controller.abort();
       await watching; // resolves once the connection is closed
       const count = events.length;
+      // A second watch, still open, sees the deletion: once it has, the aborted watch would have been sent it too.
+      const witnessed: PodEvent[] = [];
+      const witness = new AbortController();
+      const witnessing = admin.watchPods(ns, 'app=watched', (e) => witnessed.push(e), witness.signal);
+      await eventually('the witness\'s ADDED', async () => witnessed, (e) => e.some((x) => x.type === 'ADDED'));
       await core.deleteNamespacedPod({ name: 'victim', namespace: ns, gracePeriodSeconds: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await eventually('the witness to see the deletion', async () => witnessed, (e) => e.some((x) => x.type === 'DELETED'));
+      witness.abort();
+      await witnessing;
       assert.equal(events.length, count, 'no event after abort');
       await core.deleteNamespace({ name: ns });
     });

@@ -267,9 +267,12 @@ describe('core/kube: kubeconfig loading and error descriptions', function () {
         assert.equal(err.described.code, 'ETIMEDOUT');
         assert.equal(err.described.reason, `The API server ${server} of context "silent" did not answer in time (ETIMEDOUT).`);
 
+        // Cancelled while the request waits on the connection the server accepted.
         const controller = new AbortController();
+        const accepted = new Promise((resolve) => silent.once('connection', resolve));
         const pending = new KubeCluster(kubeConfigFor('silent', loaded)).listNodes(controller.signal);
-        setTimeout(() => controller.abort(), 100);
+        await accepted;
+        controller.abort();
         await assert.rejects(pending, { name: 'CancelledError' });
       } finally {
         for (const socket of sockets) socket.destroy();

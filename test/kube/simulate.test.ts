@@ -75,7 +75,8 @@ describe('kube-cluster: simulated pod states', function () {
     assert.equal(pod.status?.containerStatuses?.[0].state?.waiting?.reason, 'PodInitializing');
     assert.equal(pod.status?.phase, 'Pending');
     assert.equal(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'False');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // kwok runs pod-ready for every pod it sees; once a pod created after the hold is Running, it has had its turn.
+    await runningPod('initfail-witness');
     const held = await read('initfail');
     assert.equal(held.status?.phase, 'Pending', 'kwok\'s pod-ready does not start it again');
     assert.equal(held.metadata?.resourceVersion, pod.metadata?.resourceVersion, 'nothing rewrites the held status');
