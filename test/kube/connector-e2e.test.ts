@@ -10,13 +10,14 @@ import { KubeCluster } from '../../src/core/kube/kubeCluster';
 import { ConnectorError, ConnectorService, type ConnectPlan, type ConnectProgress } from '../../src/core/connector/connectorService';
 import { SecretRedactor } from '../../src/core/util/redact';
 import { SimulatedConnectorAgent } from '../support/simulatedAgent';
-import { sharedCluster, eventually, connectorNamespaceGone } from './shared';
+import { sharedCluster, eventually, connectorNamespaceGone, statusMessage, tokenConfig } from './shared';
 import type { RunningKubeCluster } from '../../scripts/kube/cluster';
 
 const ACCOUNT = '123456789012';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/AmazonEKSConnectorAgentRole`;
 const CALLER = `arn:aws:iam::${ACCOUNT}:user/platform`;
 const OTHER = `arn:aws:iam::${ACCOUNT}:role/Auditor`;
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
 const CONNECTOR_SA = 'system:serviceaccount:eks-connector:eks-connector';
 
 describe('connector end to end (core service, real API server, emulator, simulated agent)', function () {
@@ -41,6 +42,23 @@ describe('connector end to end (core service, real API server, emulator, simulat
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups: ['system:authenticated'], resourceAttributes: { verb, resource, group, name } } },
     });
     return review.status?.allowed === true;
+  }
+
+  /**
+   * What the EKS console can show `user`: the console's requests reach the cluster as the connector's ServiceAccount
+   * impersonating that user, so this asks the real API server the same way (a SelfSubjectAccessReview).
+   */
+  async function consoleMay(user: string, verb: string, resource: string, namespace?: string): Promise<'allowed' | 'denied' | 'not impersonable'> {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const issued = await core.createNamespacedServiceAccountToken({ name: 'eks-connector', namespace: 'eks-connector', body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    const asUser = tokenConfig(kube, issued.status?.token ?? assert.fail('the TokenRequest returned no token'), user);
+    try {
+      const review = await asUser.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource, namespace } } } });
+      return review.status?.allowed === true ? 'allowed' : 'denied';
+    } catch (error) {
+      if (error instanceof k8s.ApiException && error.code === 403 && /cannot impersonate/.test(statusMessage(error))) return 'not impersonable';
+      throw error;
+    }
   }
 
   async function registrationExists(name: string): Promise<boolean> {
@@ -146,6 +164,53 @@ describe('connector end to end (core service, real API server, emulator, simulat
     assert.ok(report.done.some((d) => /SSM managed instance eks_c:e2e-cluster_/.test(d)));
     assert.deepEqual(await eventually('the connector objects to go', connectorObjects, (objects) => objects.length === 0, 60_000), []);
     assert.equal(await service().aws.waitForStatus('us-west-2', 'e2e-cluster', { until: [], intervalMs: 200 }), undefined);
+  });
+
+  it('grants, re-scopes and revokes console access; revoking one principal leaves the others\' access working through the connector', async () => {
+    const target = { region: 'us-west-2', name: 'grants-cluster' };
+    await service().connect(plan({ name: target.name }), { wait: false });
+    try {
+      assert.equal(await consoleMay(CALLER, 'list', 'pods', 'kube-system'), 'allowed', 'the caller has full access by default');
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'default'), 'not impersonable');
+
+      // alice in one namespace; the Auditor role (granted through one of its sessions) everywhere.
+      await service().grant(target, [
+        { principalArn: ALICE, scope: { kind: 'namespaces', namespaces: ['default'] } },
+        { principalArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Auditor/jane`, scope: { kind: 'full' } },
+      ]);
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'default'), 'allowed');
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'kube-system'), 'denied');
+      assert.equal(await consoleMay(ALICE, 'get', 'secrets', 'default'), 'denied', 'restricted access reads no Secrets');
+      assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'allowed');
+
+      // Narrowing the Auditor to kube-system takes its cluster-wide access away.
+      await service().grant(target, [{ principalArn: OTHER, scope: { kind: 'namespaces', namespaces: ['kube-system'] } }]);
+      assert.equal(await consoleMay(OTHER, 'list', 'pods', 'default'), 'denied');
+      assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'allowed');
+      assert.deepEqual((await service().status(target)).grants, [`${CALLER} (full access)`, `${ALICE} (namespaces default)`, `${OTHER} (namespaces kube-system)`]);
+
+      // Revoking alice keeps what the Auditor shares with her (the restricted roles) and everyone else's access.
+      await service().revoke(target, [ALICE]);
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'default'), 'not impersonable');
+      assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'allowed');
+      assert.equal(await consoleMay(OTHER, 'list', 'nodes'), 'allowed');
+      assert.equal(await consoleMay(CALLER, 'list', 'pods', 'default'), 'allowed');
+      const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+      const leftInDefault = await rbac.listNamespacedRoleBinding({ namespace: 'default', labelSelector: 'app.kubernetes.io/managed-by=eks-connector-vscode' });
+      assert.deepEqual(leftInDefault.items.map((b) => b.metadata?.name), [], 'nothing of alice\'s is left in default');
+
+      // Revoking by a session ARN revokes its role; a principal that has no access is refused by name.
+      const unknown = await service().revoke(target, [ALICE]).then(() => undefined, (e: unknown) => e);
+      assert.ok(unknown instanceof ConnectorError && unknown.category === 'input', String(unknown));
+      assert.match(unknown.message, new RegExp(`Not granted on this cluster: ${ALICE}`));
+      await service().revoke(target, [`arn:aws:sts::${ACCOUNT}:assumed-role/Auditor/jane`]);
+      assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'not impersonable');
+      assert.equal(await consoleMay(CALLER, 'list', 'pods', 'kube-system'), 'allowed');
+      assert.deepEqual((await service().status(target)).grants, [`${CALLER} (full access)`]);
+    } finally {
+      assert.deepEqual((await service().deregister(target)).remaining, []);
+      await connectorNamespaceGone(admin);
+    }
   });
 
   it('refuses a viewer-only context at pre-flight, before anything is created', async () => {
