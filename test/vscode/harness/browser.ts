@@ -209,18 +209,14 @@ export class Workbench {
 
   /** Makes the theme active (checked by the workbench's CSS class), through the palette when needed. */
   async ensureTheme(theme: ThemeInfo, timeoutMs = 15_000): Promise<void> {
-    const workbench = this.page.locator('.monaco-workbench');
-    // The class appears once the theme service has restored the configured theme; give it a moment.
-    const active = async () => ((await workbench.getAttribute('class')) ?? '').split(/\s+/).includes(theme.cssClass);
-    const settle = Date.now() + 3000;
-    while (!(await active()) && Date.now() < settle) await this.page.waitForTimeout(200);
-    if (await active()) return;
+    // The workbench carries the theme's class once the theme is applied.
+    const active = (timeout: number) => this.page.waitForFunction(
+      (cssClass) => document.querySelector('.monaco-workbench')?.classList.contains(cssClass) === true, theme.cssClass, { timeout },
+    ).then(() => true, () => false);
+    // The theme service restores the configured theme shortly after start-up; only if it does not, use the palette.
+    if (await active(3000)) return;
     await this.setColorThemeByLabel(theme.label, timeoutMs);
-    const deadline = Date.now() + timeoutMs;
-    while (!(await active())) {
-      if (Date.now() > deadline) throw new Error(`theme ${theme.label} did not become active`);
-      await this.page.waitForTimeout(100);
-    }
+    if (!(await active(timeoutMs))) throw new Error(`theme ${theme.label} did not become active within ${timeoutMs} ms`);
   }
 
   /** Switches the color theme through the palette (Preferences: Color Theme), by its label, e.g. "Light Modern". */

@@ -16,9 +16,34 @@ function row(page: Page, label: string): Locator {
   return page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
 }
 
+/** Resolves once the page has drawn two more frames: by then a wheel scroll has been rendered. */
+async function framesDrawn(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
+/** The rows the tree has drawn, by index: unchanged after a scroll means the end of the list. */
+function drawnRows(list: Locator): Promise<string> {
+  return list.evaluate((el) => [...el.querySelectorAll('.monaco-list-row')].map((r) => r.getAttribute('data-index')).join(','));
+}
+
+/** Resolves when the tree draws something new (rows, labels, its height), or after `ms`. */
+async function treeChanged(list: Locator, ms: number): Promise<void> {
+  await list.evaluate((el, timeout) => new Promise<void>((resolve) => {
+    const done = (): void => {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve();
+    };
+    const observer = new MutationObserver(done);
+    const timer = setTimeout(done, timeout);
+    observer.observe(el, { subtree: true, childList: true, attributes: true, characterData: true });
+  }), ms).catch(() => undefined);
+}
+
 /**
  * Waits for a row, scrolling the tree: it renders only the rows in view, so a row further down (after 100
- * clusters, say) exists in the page only once scrolled to. Starts from the top each time it looks.
+ * clusters, say) exists in the page only once scrolled to. Starts from the top each time it looks, and looks again
+ * when the tree changes.
  */
 async function reveal(page: Page, label: string, timeoutMs = 30_000): Promise<Locator> {
   const target = row(page, label);
@@ -30,15 +55,20 @@ async function reveal(page: Page, label: string, timeoutMs = 30_000): Promise<Lo
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       // Back to the top in steps (one huge delta is clamped), until the first row is in view.
       const first = page.locator('.part.sidebar .monaco-list-row[data-index="0"]');
-      for (let i = 0; i < 80 && !(await first.isVisible()); i++) await page.mouse.wheel(0, -(box.height - 60));
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 80 && !(await first.isVisible()); i++) {
+        await page.mouse.wheel(0, -(box.height - 60));
+        await framesDrawn(page);
+      }
+      for (let i = 0; i < 200; i++) {
         if (await target.isVisible()) return target;
+        const before = await drawnRows(list);
         await page.mouse.wheel(0, Math.max(100, box.height - 60));
-        await page.waitForTimeout(60);
+        await framesDrawn(page);
+        if ((await drawnRows(list)) === before) break;
       }
     }
     if (await target.isVisible()) return target;
-    await page.waitForTimeout(500);
+    await treeChanged(list, deadline - Date.now());
   }
   const shot = `${REPO_ROOT}/test-results/screenshots/missing-row-${label.replace(/[^\w.-]+/g, '-')}.png`;
   await page.screenshot({ path: shot }).catch(() => undefined);
@@ -120,7 +150,7 @@ describe('Clusters view (UI)', function () {
     await widenSideBar(workbench.page, 520);
     for (const [name, theme] of [['dark-modern', THEMES.darkModern], ['light-modern', THEMES.lightModern], ['high-contrast', THEMES.highContrast]] as const) {
       await workbench.ensureTheme(theme);
-      await workbench.page.waitForTimeout(500);
+      await framesDrawn(workbench.page);
       const file = await workbench.screenshot(`explorer-${name}`);
       assert.ok((await fs.stat(file)).size > 10_000, `screenshot ${file} looks empty`);
     }
@@ -189,7 +219,8 @@ describe('Clusters view (UI)', function () {
       toast = await workbench.waitForNotification('Reading the AWS identity', 5000).catch(() => '');
       if (!/broken-process/.test(toast)) {
         await workbench.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
-        await page.waitForTimeout(1000);
+        // The next answer must be a new toast, not the one just cleared.
+        await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
       }
     }
     assert.match(toast, /broken-process/);

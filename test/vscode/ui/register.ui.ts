@@ -67,7 +67,7 @@ describe('Register with EKS (UI)', function () {
     await name.waitFor();
     assert.equal(await name.inputValue(), 'sandbox-admin', 'the name defaults from the context');
     await name.fill('ui-registered');
-    await page.waitForTimeout(800); // the name is checked against EKS as it is typed
+    // The name is checked against EKS as it is typed; Enter waits for that check before it accepts.
     await page.keyboard.press('Enter');
     await pick(page, /^OTHER$/);
     await pick(page, /Create AmazonEKSConnectorAgentRole/);
