@@ -54,9 +54,17 @@ describe('registration API (against the emulator)', function () {
     assert.equal(again.connectorConfig?.activationId, cluster.connectorConfig?.activationId, 'the same token returns the same registration');
     assert.equal((await api.describe('us-west-2', 'edge-1'))?.connectorConfig?.activationCode, undefined, 'DescribeCluster never returns the code');
 
+    // The agent connects once the wait has seen the registration PENDING, as a real one does after the install.
     const polls: string[] = [];
-    setTimeout(() => void control.registerAgent({ activationId: cluster.connectorConfig!.activationId!, activationCode: code }), 300);
-    const active = await api.waitForStatus('us-west-2', 'edge-1', { until: ['ACTIVE'], failOn: ['FAILED'], intervalMs: 100, onPoll: (c) => polls.push(c.status ?? '') });
+    let agentConnected: Promise<unknown> | undefined;
+    const active = await api.waitForStatus('us-west-2', 'edge-1', {
+      until: ['ACTIVE'], failOn: ['FAILED'], intervalMs: 100,
+      onPoll: (c) => {
+        polls.push(c.status ?? '');
+        agentConnected ??= control.registerAgent({ activationId: cluster.connectorConfig!.activationId!, activationCode: code });
+      },
+    });
+    await agentConnected;
     assert.equal(active?.status, 'ACTIVE');
     assert.ok(polls.includes('PENDING'));
     const instances = await api.managedInstances('us-west-2', cluster.connectorConfig!.activationId!);
@@ -79,12 +87,19 @@ describe('registration API (against the emulator)', function () {
   it('keeps retrying while a new role propagates, then registers', async () => {
     const retries: string[] = [];
     const iam = new IAMClient(emulatorClientConfig(emulator.url, { region: 'us-east-1', credentials: { accessKeyId: 'AKIAREGISTER00000001', secretAccessKey: 'x' } }));
-    // The role "appears" a moment after the first attempt, as IAM propagation does.
-    setTimeout(() => void iam.send(new CreateRoleCommand({ RoleName: 'JustCreated', AssumeRolePolicyDocument: JSON.stringify(agentTrustPolicy()) })), 1500);
+    // The role "appears" after the first refused attempt, as IAM propagation does.
+    let roleCreated: Promise<unknown> | undefined;
     const cluster = await api.register(
       { region: 'us-west-2', name: 'edge-2', provider: 'OTHER', roleArn: `arn:aws:iam::${ACCOUNT}:role/JustCreated`, clientRequestToken: randomUUID() },
-      { propagationWaitMs: 20_000, onRetry: (reason) => retries.push(reason) },
+      {
+        propagationWaitMs: 20_000,
+        onRetry: (reason) => {
+          retries.push(reason);
+          roleCreated ??= iam.send(new CreateRoleCommand({ RoleName: 'JustCreated', AssumeRolePolicyDocument: JSON.stringify(agentTrustPolicy()) }));
+        },
+      },
     );
+    await roleCreated;
     assert.equal(cluster.status, 'PENDING');
     assert.ok(retries.length >= 1, 'at least one retry');
     assert.match(retries[0], /role/i);
