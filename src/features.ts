@@ -7,6 +7,7 @@ import { runCommand, type CommandTable } from './shared/commands';
 import { SecretRedactor } from './core/util/redact';
 import { registerExplorer } from './explorer';
 import { registrationCommands } from './registration';
+import { clusterContextMemory } from './shared/clusterContextMemory';
 import type { ClusterTreeProvider } from './explorer/clusterTreeProvider';
 import type { ExplorerNode } from './explorer/nodes';
 import { itemCommands } from './contributedCommands';
@@ -26,7 +27,7 @@ export function createFeatures(context: vscode.ExtensionContext, clustersView: v
   const explorer = registerExplorer(context, logger, connection, clustersView);
   const commands: CommandTable = {
     ...explorer.commands,
-    ...registrationCommands(connection, explorer.tree, logger),
+    ...registrationCommands(connection, explorer.tree, logger, clusterContextMemory(context.globalState)),
     'eksConnector.showLog': () => logger.show(),
   };
   const run = (command: string, args: unknown[]) => runCommand(logger, command, commands[command], args);

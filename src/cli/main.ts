@@ -4,8 +4,11 @@
 import './sdkNodeNotice';
 import { AwsSession } from '../core/aws/session';
 import { KubeCluster } from '../core/kube/kubeCluster';
+import { kubeConfigFor, loadKubeconfig } from '../core/kube/kubeconfig';
 import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
 import type { ConsoleAccessScope } from '../core/connector/consoleAccess';
+import { ClusterContextResolver, describeUnresolved } from '../core/connector/clusterContextResolver';
+import { RegistrationApi } from '../core/connector/registrationApi';
 import { isCancellation } from '../core/util/abort';
 import { describeImages } from '../core/connector/images';
 import { SecretRedactor } from '../core/util/redact';
@@ -50,6 +53,7 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
   try {
     const service = new ConnectorService({ session, kube, redactor });
     const target = { region: command.region, name: command.name };
+    const serviceOn = (cluster: KubeCluster | undefined) => new ConnectorService({ session, kube: cluster, redactor });
     switch (command.kind) {
       case 'register': {
         const grants = command.grants.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) }));
@@ -71,8 +75,11 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
         return EXIT.ok;
       }
       case 'deregister': {
-        if (!command.yes) throw new ConnectorError(`Deregistering ${command.name} removes its registration and the connector from context ${kube.contextName}.`, 'input', [], undefined, 'Add --yes to confirm.');
-        const report = await service.deregister(target, { signal, onProgress: (m) => out.line(`  ${m}`) });
+        if (!command.yes) throw new ConnectorError(`Deregistering ${command.name} removes its registration and the connector from the cluster that runs it.`, 'input', [], undefined, 'Add --yes to confirm.');
+        // Without the connector's context only the AWS side is removed; a connector left in a cluster is reported.
+        const found = await findCluster(command, session, signal);
+        const deregistered = await serviceOn(found.kube).deregister(target, { signal, onProgress: (m) => out.line(`  ${m}`), kube: found.kube !== undefined });
+        const report = { ...deregistered, remaining: [...deregistered.remaining, ...(found.refusal && found.registered ? [`the connector in the cluster: ${found.refusal.message} ${found.refusal.fix}`] : [])] };
         out.result(report, () => {
           for (const d of report.done) out.line(`  ✔ ${d}`);
           for (const r of report.remaining) out.line(`  ✘ left: ${r}`);
@@ -82,14 +89,18 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
       case 'grant':
       case 'revoke': {
         const principals = command.principals;
+        const onCluster = serviceOn(await requireCluster(command, session, signal));
         const report = command.kind === 'grant'
-          ? await service.grant(target, principals.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) })), signal)
-          : await service.revoke(target, principals, signal);
+          ? await onCluster.grant(target, principals.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) })), signal)
+          : await onCluster.revoke(target, principals, signal);
         out.result({ ...report, principals }, () => report.done.forEach((d) => out.line(`  ✔ ${d}`)));
         return EXIT.ok;
       }
       case 'status': {
-        const status = await service.status(target, signal);
+        // A name that is not registered has no cluster to look at; a registered one must be found.
+        const found = await findCluster(command, session, signal);
+        if (found.refusal && found.registered) throw found.refusal;
+        const status = await serviceOn(found.kube).status(target, signal);
         out.result({ status: status.cluster?.status ?? 'NOT_REGISTERED', arn: status.cluster?.arn, provider: status.cluster?.connectorConfig?.provider, activationExpiry: status.cluster?.connectorConfig?.activationExpiry, pods: status.pods, grants: status.grants }, () => {
           out.line(`${command.name} in ${command.region}: ${status.cluster?.status ?? 'not registered'}`);
           for (const p of status.pods) out.line(`  pod ${p.name}: ${p.phase}${p.problem ? ` — ${p.problem}` : ''}`);
@@ -101,6 +112,32 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
   } finally {
     session.dispose();
   }
+}
+
+/**
+ * The cluster of the registration, through --context or else the current context, recognised by its connector's
+ * activation id. No other context is sent a request: the refusal lists them and asks for --context.
+ */
+async function findCluster(command: Extract<CliCommand, { region: string }>, session: AwsSession, signal: AbortSignal): Promise<{ kube?: KubeCluster; registered: boolean; refusal?: ConnectorError }> {
+  const loaded = await loadKubeconfig(command.kubeconfig !== undefined ? { kubeconfigEnv: command.kubeconfig } : {});
+  const resolver = new ClusterContextResolver({
+    kubeconfig: { contexts: loaded.contexts, currentContext: loaded.currentContext, open: (name, options) => new KubeCluster(kubeConfigFor(name, loaded), options) },
+    registration: new RegistrationApi(session),
+  });
+  const target = { region: command.region, name: command.name };
+  const resolution = await resolver.resolve(target, { context: command.context, signal, ask: async () => undefined });
+  if (resolution.found) return { kube: resolution.kube, registered: resolution.cluster !== undefined };
+  const others = resolution.untried.length ? `: one of ${resolution.untried.join(', ')}` : '';
+  return {
+    registered: resolution.cluster !== undefined,
+    refusal: new ConnectorError(describeUnresolved(target, resolution), 'input', [], undefined, `Pass --context <name> with the context of ${command.name}'s cluster${others}.`),
+  };
+}
+
+async function requireCluster(command: Extract<CliCommand, { region: string }>, session: AwsSession, signal: AbortSignal): Promise<KubeCluster> {
+  const found = await findCluster(command, session, signal);
+  if (!found.kube) throw found.refusal!;
+  return found.kube;
 }
 
 /** Console access for --namespaces: read access in those namespaces only; without it, read access cluster-wide. */

@@ -4,10 +4,11 @@ import type { Logger } from '../shared/logger';
 import type { CommandTable } from '../shared/commands';
 import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
 import type { ExplorerNode } from '../explorer/nodes';
+import type { ContextMemory } from '../core/connector/clusterContextResolver';
 import { RegistrationCommands } from './registrationCommands';
 
-export function registrationCommands(connection: AwsConnection, tree: ClusterTreeProvider, logger: Logger): CommandTable {
-  const commands = new RegistrationCommands(connection, tree, logger);
+export function registrationCommands(connection: AwsConnection, tree: ClusterTreeProvider, logger: Logger, contexts: ContextMemory): CommandTable {
+  const commands = new RegistrationCommands(connection, tree, logger, contexts);
   return {
     'eksConnector.registerCurrentContext': (node?: ExplorerNode) => commands.registerCurrentContext(node),
     'eksConnector.deregister': (node?: ExplorerNode) => commands.deregister(node),

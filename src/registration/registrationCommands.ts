@@ -11,8 +11,10 @@ import { UserFacingError } from '../shared/commands';
 import { readConnectorSettings, readExplorerSettings } from '../shared/settings';
 import { EKS_REGIONS } from '../core/aws/regions';
 import { describeAwsError, formatDescribedError } from '../core/aws/errors';
-import { CONNECTOR_PROVIDERS, suggestClusterName, validateClusterName, CONNECTOR_NAMESPACE, CLUSTER_ANNOTATION } from '../core/connector/names';
+import { CONNECTOR_PROVIDERS, suggestClusterName, validateClusterName, CONNECTOR_NAMESPACE } from '../core/connector/names';
 import { validatePrincipalArn } from '../core/connector/arn';
+import type { ContextMemory, ContextQuestion } from '../core/connector/clusterContextResolver';
+import { rollbackDialogText } from './rollbackDialog';
 import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
 import { ClusterNode, RegionNode, type ExplorerNode } from '../explorer/nodes';
 
@@ -26,6 +28,8 @@ export class RegistrationCommands {
     private readonly connection: AwsConnection,
     private readonly tree: ClusterTreeProvider,
     private readonly logger: Logger,
+    /** The kube context each cluster was registered (or last found) through, by cluster ARN. */
+    private readonly contexts: ContextMemory,
   ) {}
 
   private get log() {
@@ -129,11 +133,8 @@ export class RegistrationCommands {
             progress.report({ message: p.activationExpiry ? `${p.message} (activation expires ${p.activationExpiry.toLocaleString()})` : p.message });
           },
           onFailure: async (error, created) => {
-            const choice = await vscode.window.showErrorMessage(
-              `Connecting ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
-              { modal: true, detail: `Created so far: ${created.join('; ')}. Roll back removes all of it; Keep leaves it for you to repair or deregister.` },
-              'Roll Back', 'Keep',
-            );
+            const text = rollbackDialogText(name, error, created, this.logger.redactor);
+            const choice = await vscode.window.showErrorMessage(text.message, { modal: true, detail: text.detail }, 'Roll Back', 'Keep');
             return choice === 'Keep' ? 'keep' : 'rollback';
           },
         });
@@ -141,6 +142,8 @@ export class RegistrationCommands {
         this.tree.refreshAll();
       }
     });
+    // Grant, Revoke, Repair and Deregister look for the cluster through this context first.
+    if (result.cluster.arn) await this.contexts.remember(result.cluster.arn, contextPick.label);
     const save = await vscode.window.showInformationMessage(`${name} is ${result.cluster.status} in ${region}.`, 'Save Manifests to Workspace');
     if (save) await this.saveManifests(name, result.manifestYaml);
   }
@@ -188,41 +191,38 @@ export class RegistrationCommands {
     await vscode.window.showTextDocument(vscode.Uri.file(file));
   }
 
-  /** The kube context whose cluster runs the connector of this registration (by the namespace annotation). */
-  private async contextFor(node: ClusterNode): Promise<KubeCluster | undefined> {
+  /**
+   * The kube context whose cluster runs this registration's connector: the remembered one, then the current one;
+   * any other only once the user chose it (see ClusterContextResolver). `unresolved` says what was looked at.
+   */
+  private async contextFor(node: ClusterNode, signal?: AbortSignal): Promise<{ kube?: KubeCluster; registered: boolean; unresolved?: string }> {
     const core = loadCore();
     const loaded = await core.loadKubeconfig();
-    const want = `${node.region}/${node.name}`;
-    const found = await Promise.all(loaded.contexts.filter((c) => c.usable).map(async (c) => {
-      try {
-        const kube = new core.KubeCluster(core.kubeConfigFor(c.name, loaded), { requestTimeoutMs: 4000 });
-        const ns = await kube.readNamespace(CONNECTOR_NAMESPACE, AbortSignal.timeout(5000));
-        return ns?.metadata?.annotations?.[CLUSTER_ANNOTATION] === want ? kube : undefined;
-      } catch {
-        return undefined;
-      }
-    }));
-    const matches = found.filter((k): k is KubeCluster => k !== undefined);
-    if (matches.length <= 1) return matches[0];
-    // Several contexts often reach one cluster (an admin and a read-only user): only those that may change the
-    // connector's RBAC and remove its namespace can do the work, so ask only when that still leaves a choice.
-    const capable = (await Promise.all(matches.map(async (kube) => ((await this.mayManageConnector(kube)) ? kube : undefined)))).filter((k): k is KubeCluster => k !== undefined);
-    const candidates = capable.length ? capable : matches;
-    if (candidates.length === 1) return candidates[0];
-    const pick = await vscode.window.showQuickPick(
-      candidates.map((k) => ({ label: k.contextName, description: k.contextName === loaded.currentContext ? 'current' : undefined, kube: k }))
-        .sort((a, b) => (a.description ? -1 : b.description ? 1 : a.label.localeCompare(b.label))),
-      { title: `Several contexts may manage the connector of ${node.name}: choose one` },
-    );
-    return pick?.kube;
+    const resolver = new core.ClusterContextResolver({
+      kubeconfig: { contexts: loaded.contexts, currentContext: loaded.currentContext, open: (name, options) => new core.KubeCluster(core.kubeConfigFor(name, loaded), options) },
+      registration: this.service(undefined).aws,
+      memory: this.contexts,
+    });
+    const target = { region: node.region, name: node.name };
+    const resolution = await resolver.resolve(target, { signal, ask: (question) => this.askForContexts(question) });
+    if (resolution.found) {
+      this.log.info(`${node.name}: using kube context ${resolution.context} (${resolution.source})`);
+      return { kube: resolution.kube, registered: resolution.cluster !== undefined };
+    }
+    const unresolved = core.describeUnresolved(target, resolution);
+    this.log.info(unresolved);
+    return { registered: resolution.cluster !== undefined, unresolved };
   }
 
-  private async mayManageConnector(kube: KubeCluster): Promise<boolean> {
-    const decisions = await kube.canI([
-      { verb: 'update', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
-      { verb: 'delete', group: '', resource: 'namespaces', name: CONNECTOR_NAMESPACE },
-    ], AbortSignal.timeout(5000)).catch(() => []);
-    return decisions.length > 0 && decisions.every((d) => d.allowed);
+  /** Asked before any context but the remembered and the current one is sent a request (with its credentials). */
+  private async askForContexts(question: ContextQuestion): Promise<string[] | undefined> {
+    const tried = question.tried.map((t) => `${t.context} ${t.outcome.replace(/\.$/, '')}`).join('; ');
+    const picks = await vscode.window.showQuickPick(question.untried.map((c) => ({ label: c.name, description: c.server })), {
+      title: `Which kube contexts may be tried to find the cluster of ${question.target.name}?`,
+      placeHolder: `${tried ? `Not found: ${tried}. ` : ''}Only the contexts you check are sent a request, with their credentials.`,
+      canPickMany: true, ignoreFocusOut: true,
+    });
+    return picks?.map((p) => p.label);
   }
 
   private connected(node: ExplorerNode | undefined, what: string): ClusterNode {
@@ -237,10 +237,12 @@ export class RegistrationCommands {
     }, 'Deregister');
     if (answer !== 'Deregister') return;
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deregistering ${node.name}`, cancellable: true }, async (progress, token) => {
-      const kube = await this.contextFor(node);
+      const signal = abortOn(token);
+      const { kube, registered, unresolved } = await this.contextFor(node, signal);
       if (!kube) progress.report({ message: 'No kube context reaches its cluster: only the AWS side is removed' });
-      const service = this.service(kube);
-      return service.deregister({ region: node.region, name: node.name }, { signal: abortOn(token), onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
+      const done = await this.service(kube).deregister({ region: node.region, name: node.name }, { signal, onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
+      // A registered cluster runs a connector somewhere: say that it stays there.
+      return unresolved && registered ? { ...done, remaining: [...done.remaining, `the connector in its cluster (${unresolved.replace(/\.$/, '')})`] } : done;
     });
     this.tree.refreshRegion(node.parent);
     void this.refreshWhenGone(node);
@@ -274,7 +276,7 @@ export class RegistrationCommands {
     if (!arn) return;
     const principal = validatePrincipalArn(arn);
     if (!principal.ok) return;
-    const kube = await this.withProgressOn(node, 'Finding the kube context', async () => this.requireContext(node));
+    const kube = await this.withProgressOn(node, 'Finding the kube context', (signal) => this.requireContext(node, signal));
     const scope = await this.pickConsoleScope(kube, principal.value, `Console access to ${node.name}`);
     if (!scope) return;
     await this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope }], signal), kube);
@@ -298,16 +300,16 @@ export class RegistrationCommands {
   }
 
   private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>, known?: KubeCluster): Promise<T> {
-    return this.withProgressOn(node, title, async (signal) => run(this.service(known ?? await this.requireContext(node)), signal));
+    return this.withProgressOn(node, title, async (signal) => run(this.service(known ?? await this.requireContext(node, signal)), signal));
   }
 
   private withProgressOn<T>(node: ClusterNode, title: string, run: (signal: AbortSignal) => Promise<T>): Thenable<T> {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${title} (${node.name})`, cancellable: true }, (_progress, token) => run(abortOn(token)));
   }
 
-  private async requireContext(node: ClusterNode): Promise<KubeCluster> {
-    const kube = await this.contextFor(node);
-    if (!kube) throw new UserFacingError(`No kube context in your kubeconfig reaches the cluster of ${node.name} (its eks-connector namespace names ${node.region}/${node.name}). Add that cluster's context, then try again.`);
+  private async requireContext(node: ClusterNode, signal: AbortSignal): Promise<KubeCluster> {
+    const { kube, unresolved } = await this.contextFor(node, signal);
+    if (!kube) throw new UserFacingError(`${unresolved ?? `No kube context was found for ${node.name}.`} Nothing was changed. Choose the context of its cluster when asked, or add that context to your kubeconfig, then try again.`);
     return kube;
   }
 }

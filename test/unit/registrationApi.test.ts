@@ -30,6 +30,11 @@ describe('registration API (against the emulator)', function () {
           { name: 'eks-one', version: '1.31' },
           { name: 'c1', connector: { provider: 'OTHER', roleArn: ROLE } },
           { name: 'c2', connector: { provider: 'OTHER', roleArn: ROLE, status: 'ACTIVE' } },
+        ] },
+        // More EKS clusters than a ListClusters page holds: a count that read only first pages would find none connected.
+        'ap-southeast-2': { clusters: [
+          ...Array.from({ length: 105 }, (_, i) => ({ name: `eks-${String(i).padStart(3, '0')}` })),
+          ...['edge-a', 'edge-b', 'edge-c'].map((name) => ({ name, connector: { provider: 'OTHER' as const, roleArn: ROLE } })),
         ] } },
       },
     });
@@ -82,6 +87,14 @@ describe('registration API (against the emulator)', function () {
 
   it('counts connected clusters against the regional quota', async () => {
     assert.equal(await api.countConnected('eu-west-1'), 2);
+  });
+
+  it('counts connected clusters across pages from two listings, without describing any cluster', async () => {
+    await control.resetFaults();
+    assert.equal(await api.countConnected('ap-southeast-2'), 3);
+    const { counters } = await control.getFaults();
+    assert.equal(counters.requests['eks:DescribeCluster'], undefined, 'no cluster was described');
+    assert.equal(counters.requests['eks:ListClusters'], 4, 'two pages with include=all, two without');
   });
 
   it('keeps retrying while a new role propagates, then registers', async () => {

@@ -1,16 +1,17 @@
 // The AWS side of connecting a cluster: EKS RegisterCluster / DescribeCluster / DeregisterCluster, the connected
 // cluster count against the regional quota, and the SSM managed instances the connector agents became.
 import {
-  DeregisterClusterCommand, DescribeClusterCommand, RegisterClusterCommand, type Cluster, type ConnectorConfigProvider,
+  DeregisterClusterCommand, DescribeClusterCommand, ListClustersCommand, RegisterClusterCommand, type Cluster, type ConnectorConfigProvider,
 } from '@aws-sdk/client-eks';
 import { DeregisterManagedInstanceCommand, DescribeInstanceInformationCommand, type InstanceInformation } from '@aws-sdk/client-ssm';
 import type { AwsSession } from '../aws/session';
 import { callWithRetry } from '../aws/retry';
-import { ClusterLoader } from '../clusters/clusterLoader';
 import { sleep, throwIfAborted } from '../util/abort';
 
 /** The default quota of connected clusters per account and region (adjustable through Service Quotas). */
 export const CONNECTED_CLUSTER_QUOTA = 10;
+/** The largest page ListClusters gives. */
+const LIST_PAGE_SIZE = 100;
 
 type Session = Pick<AwsSession, 'eks' | 'ssm'>;
 
@@ -111,19 +112,29 @@ export class RegistrationApi {
     }
   }
 
-  /** How many connected clusters the region holds (EKS clusters do not count against the connector quota). */
+  /**
+   * How many connected clusters the region holds (EKS clusters do not count against the connector quota).
+   * ListClusters lists EKS clusters alone, or every cluster with `include=all`: the difference is the connected
+   * ones, counted in two paged listings instead of a DescribeCluster per cluster.
+   */
   async countConnected(region: string, signal?: AbortSignal): Promise<number> {
-    let connected = 0;
-    let failure: unknown;
-    await new ClusterLoader(this.session).loadRegions([region], {
-      onCluster: (_region, result) => {
-        if (result.ok && result.summary.kind === 'connected') connected++;
-        else if (!result.ok) failure ??= result.error;
-      },
-      onRegionError: (_region, error) => (failure ??= error),
-    }, signal);
-    if (failure) throw failure;
-    return connected;
+    const [all, eksOnly] = await Promise.all([this.countListed(region, true, signal), this.countListed(region, false, signal)]);
+    // A cluster created between the two listings could make the difference negative for a moment.
+    return Math.max(0, all - eksOnly);
+  }
+
+  private async countListed(region: string, includeConnected: boolean, signal?: AbortSignal): Promise<number> {
+    const eks = await this.session.eks(region);
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await callWithRetry(() => eks.send(new ListClustersCommand({
+        ...(includeConnected ? { include: ['all'] } : {}), maxResults: LIST_PAGE_SIZE, nextToken,
+      }), { abortSignal: signal }), { signal });
+      count += page.clusters?.length ?? 0;
+      nextToken = page.nextToken || undefined;
+    } while (nextToken);
+    return count;
   }
 
   /** The SSM managed instances registered with an activation (the connector agents). */

@@ -1,0 +1,17 @@
+// The text of the dialog that asks whether to roll back or keep a connect that failed after RegisterCluster. Pure (no
+// vscode import), so its redaction is unit-tested: the error may quote what the cluster or AWS answered, and the
+// activation code is known to the redactor from the moment RegisterCluster returned it.
+import type { SecretRedactor } from '../core/util/redact';
+
+export interface RollbackDialogText {
+  readonly message: string;
+  readonly detail: string;
+}
+
+export function rollbackDialogText(name: string, error: unknown, created: readonly string[], redactor: Pick<SecretRedactor, 'redact'>): RollbackDialogText {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    message: redactor.redact(`Connecting ${name} failed: ${reason}`),
+    detail: redactor.redact(`Created so far: ${created.join('; ')}. Roll back removes all of it; Keep leaves it for you to repair or deregister.`),
+  };
+}
