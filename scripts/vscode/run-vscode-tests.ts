@@ -100,6 +100,10 @@ async function main(): Promise<number> {
 
   let ok = true;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-test-vscode-'));
+  // Interrupted (Ctrl-C, `timeout`): exit, so that the exit hooks run; the harness's stop the servers, this one
+  // removes the folder.
+  process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + (os.constants.signals[signal] ?? 1)));
   let world: AwsWorld | undefined;
   let kubeWorld: KubeWorld | undefined;
   try {

@@ -71,7 +71,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
   };
   const profile = path.join(tmp, 'profile');
   const home = path.join(tmp, 'home');
-  fs.mkdirSync(home);
+  fs.mkdirSync(path.join(home, 'tmp'), { recursive: true });
   const consoleLogFile =
     options.consoleLogFile ?? path.join(TEST_RESULTS_DIR, 'logs', `browser-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
   fs.mkdirSync(path.dirname(consoleLogFile), { recursive: true });
@@ -82,7 +82,15 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
       executablePath: CHROMIUM_PATH,
       headless: options.headless ?? true,
       args: [...CHROMIUM_ARGS],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local', 'share') },
+      // TMPDIR too: a killed Chromium leaves its singleton socket folder (org.chromium.Chromium.*) there.
+      env: {
+        ...process.env,
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, '.config'),
+        XDG_CACHE_HOME: path.join(home, '.cache'),
+        XDG_DATA_HOME: path.join(home, '.local', 'share'),
+        TMPDIR: path.join(home, 'tmp'),
+      },
       viewport: options.viewport ?? { width: 1400, height: 900 },
       timeout: 60_000,
     });

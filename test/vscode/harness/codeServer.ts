@@ -302,7 +302,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   const userDataDir = options.userDataDir ?? path.join(tmp, 'user-data');
   const extensionsDir = options.extensionsDir ?? path.join(tmp, 'extensions');
   const logFile = options.logFile ?? path.join(TEST_RESULTS_DIR, 'logs', `code-server-${timestamp()}-${process.pid}.log`);
-  for (const dir of [userDataDir, extensionsDir, path.dirname(logFile), ...['xdg-data', 'xdg-config', 'xdg-cache', 'xdg-run'].map((d) => path.join(tmp, d))]) {
+  for (const dir of [userDataDir, extensionsDir, path.dirname(logFile), ...['xdg-data', 'xdg-config', 'xdg-cache', 'xdg-run', 'tmp'].map((d) => path.join(tmp, d))]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   writeUserSettings(userDataDir, { ...DEFAULT_SETTINGS, ...options.settings });
@@ -313,12 +313,13 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // code-server's own state (coder-logs, ...) goes to the temp folder, not $HOME/.local/share; VS Code's device
-    // id (~/.cache/Microsoft) and its IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock, else left in the system
-    // temp folder by a killed server) too.
+    // id (~/.cache/Microsoft), its IPC sockets (vscode-ipc-*.sock, vscode-git-*.sock) and the temp files of its
+    // extension hosts (vscode-typescript<uid>/) too: a stopped server leaves them behind otherwise.
     XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
     XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
     XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
     XDG_RUNTIME_DIR: path.join(tmp, 'xdg-run'),
+    TMPDIR: path.join(tmp, 'tmp'),
     // The extension gallery (open-vsx) is unreachable here; point it at a closed loopback port instead.
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/vscode/gallery', itemUrl: 'http://127.0.0.1:9/vscode/item' }),
     ...options.env,

@@ -71,6 +71,8 @@ export async function runExtensionTests(options: RunExtensionTestsOptions): Prom
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 180_000;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-vscode-tests-'));
+  const removeTmp = () => fs.rmSync(tmp, { recursive: true, force: true });
+  process.on('exit', removeTmp); // interrupted: the finally below does not run
   const resultsFile = path.join(tmp, 'results.json');
   let server: CodeServer | undefined;
   let browser: BrowserSession | undefined;
@@ -151,6 +153,7 @@ export async function runExtensionTests(options: RunExtensionTestsOptions): Prom
         process.exitCode = 1;
       }
     }
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeTmp();
+    process.removeListener('exit', removeTmp);
   }
 }
