@@ -72,10 +72,16 @@ started=$SECONDS
 test_code=${PIPESTATUS[0]}
 elapsed=$((SECONDS - started))
 
-# What the run left behind. In HOME, Go's usage counters are allowed: every go command writes them there
-# (~/.config/go/telemetry), whatever the project does. In the temp folder, tsx's compile cache (tsx-<uid>) is kept
-# by tsx on purpose.
-left_in_home="$(cd "$home" && find . -mindepth 1 -path ./.config/go/telemetry -prune -o -print | grep -vxE '\./\.config|\./\.config/go' | sed 's|^\./|~/|' | sort)"
+# What the run left behind. In HOME, the toolchains' own caches are allowed, as the caches passed on above are:
+# every go command writes its usage counters (~/.config/go/telemetry) and its checksum-database cache
+# (~/go/pkg/sumdb), and npm ci runs node-gyp for an optional native dependency of @vscode/vsce, which makes its
+# header cache (~/.cache/node-gyp). Anything else, files or empty folders, is reported. In the temp folder,
+# tsx's compile cache (tsx-<uid>) is kept by tsx on purpose.
+tool_caches=(./.config/go/telemetry ./go/pkg/sumdb ./.cache/node-gyp)
+prune=()
+for dir in "${tool_caches[@]}"; do prune+=(-path "$dir" -o); done
+left_in_home="$(cd "$home" && find . -mindepth 1 \( "${prune[@]}" -false \) -prune -o \( -type d -empty -o ! -type d \) -print | sed 's|^\./|~/|' | sort)"
+tool_caches_written="$(cd "$home" && for dir in "${tool_caches[@]}"; do [[ -e "$dir" ]] && printf '%s ' "${dir/#./\~}"; done)"
 left_in_tmp="$(ls -A "$run_tmp" | grep -vE '^tsx-[0-9]+$' | sort)"
 ls -A "$system_tmp" | grep -E "$project_tmp_names" | sort >"$base/system-tmp-after.txt"
 new_in_system_tmp="$(comm -13 "$base/system-tmp-before.txt" "$base/system-tmp-after.txt")"
@@ -91,7 +97,7 @@ if [[ -n "$left_in_home" ]]; then
   say "FAIL: files written to the new HOME outside the caches (a user's own config must not be touched):"
   printf '%s\n' "$left_in_home" | head -n 50 | sed 's/^/    /'
 else
-  say "HOME: nothing written outside the caches"
+  say "HOME: nothing written outside the caches${tool_caches_written:+ (toolchain caches: $tool_caches_written)}"
 fi
 if [[ -n "$left_in_tmp" ]]; then
   leftovers=1
