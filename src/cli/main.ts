@@ -48,7 +48,10 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
     process.stdout.write(`${command.text}\n`);
     return EXIT.ok;
   }
-  const kube = new KubeCluster(await kubeConfigForCli({ command: command.kind, context: command.context, kubeconfig: command.kubeconfig }));
+  // Before AWS: register needs its context (given or current); the other commands find the registration's cluster
+  // themselves, so for them only a --context they name is checked here.
+  const kubeConfig = await kubeConfigForCli({ command: command.kind, context: command.context, kubeconfig: command.kubeconfig, required: command.kind === 'register' });
+  const kube = kubeConfig && new KubeCluster(kubeConfig);
   const session = new AwsSession({ profile: command.profile, appId: 'eks-connector-cli' });
   try {
     const service = new ConnectorService({ session, kube, redactor });
@@ -57,7 +60,7 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
     switch (command.kind) {
       case 'register': {
         const grants = command.grants.map((principalArn) => ({ principalArn, scope: scopeOf(command.namespaces) }));
-        out.line(`Connecting the cluster of context ${kube.contextName} as ${command.name} in ${command.region}`);
+        out.line(`Connecting the cluster of context ${kube!.contextName} as ${command.name} in ${command.region}`);
         // The images receive the activation code: say which, and which flag chose a non-default one.
         const images = { ...command.images, origin: { connector: '--connector-image', ssmAgent: '--ssm-agent-image' } };
         if (command.images.connector !== undefined || command.images.ssmAgent !== undefined) for (const line of describeImages(images)) out.line(`  image ${line}`);

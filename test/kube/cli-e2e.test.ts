@@ -228,13 +228,15 @@ describe('eks-connector CLI (real API server, emulator, simulated agent)', funct
       await assertNothingChanged(before);
     });
 
-    it('an unknown context, once the arguments are valid: named with the contexts there are, before AWS', async () => {
+    it('an unknown context or no kubeconfig, once the arguments are valid: named with the contexts there are, before AWS', async () => {
       const before = await snapshot();
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(kube.kubeconfigPath);
       const r = await run('register', '--context', 'nope', '--region', 'us-west-2', '--name', 'x', '--provider', 'OTHER', '--role-arn', ROLE);
       assert.equal(r.stdout, '');
       assertLines(r, [kubeNotRun('register'), `eks-connector: No kubeconfig context is named "nope" (files read: ${kube.kubeconfigPath}). Choose one of: ${kc.getContexts().map((c) => c.name).join(', ')}.`]);
+      const noKubeconfig = await runWith({ KUBECONFIG: undefined }, 'register', '--region', 'us-west-2', '--name', 'x', '--provider', 'OTHER', '--role-arn', ROLE);
+      assertLines(noKubeconfig, [kubeNotRun('register'), `eks-connector: The kubeconfig file ${path.join(env.HOME!, '.kube', 'config')} does not exist. Create it with your cluster provider's tool (for example \`aws eks update-kubeconfig\`), or set KUBECONFIG to your kubeconfig file.`]);
       await assertNothingChanged(before);
     });
 
