@@ -14,6 +14,14 @@ export const activationCommands = [
   'eksConnector.registerCurrentContext',
 ];
 
+/** Answered by the activation shell itself: they need none of the features, so running them loads nothing. */
+export const shellCommands = [
+  'eksConnector.getStarted',
+];
+
+/** The walkthrough (contributes.walkthroughs in package.json) that eksConnector.getStarted opens. */
+export const WALKTHROUGH_ID = 'getStarted';
+
 /**
  * Reachable only from the view's items (hidden from the palette with `"when": "false"`). The features bundle
  * registers these when it loads, which is before the view shows its first item.

@@ -9,7 +9,7 @@ import vscode = require('vscode');
 import type { Features } from './features';
 import type { ExtensionApi } from './extensionApi';
 import type { ExplorerNode } from './explorer/nodes';
-import { activationCommands } from './contributedCommands';
+import { activationCommands, WALKTHROUGH_ID } from './contributedCommands';
 
 function activate(context: vscode.ExtensionContext): ExtensionApi {
   let features: Features | undefined;
@@ -45,6 +45,9 @@ function activate(context: vscode.ExtensionContext): ExtensionApi {
   for (const command of activationCommands) {
     context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => load().run(command, args)));
   }
+  // The shell's own command (shellCommands): opening the walkthrough needs neither the features nor the AWS SDK.
+  context.subscriptions.push(vscode.commands.registerCommand('eksConnector.getStarted', () =>
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false)));
   return {
     get clusterTree() { return load().clusterTree; },
     get logger() { return load().logger; },

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { activationCommands, itemCommands } from '../../src/contributedCommands';
+import { activationCommands, itemCommands, shellCommands } from '../../src/contributedCommands';
 
 interface Manifest {
   contributes: {
@@ -24,9 +24,9 @@ describe('contributed commands: what registers at activation and what with the f
     assert.deepEqual(sorted(itemCommands), sorted(hiddenFromPalette), 'src/contributedCommands.ts itemCommands must equal the commandPalette entries with "when": "false" in package.json');
   });
 
-  it('lists only contributed commands, each once, and every contributed command in one of the two lists', () => {
-    const listed = [...activationCommands, ...itemCommands];
+  it('lists only contributed commands, each once, and every contributed command in one of the lists', () => {
+    const listed = [...activationCommands, ...itemCommands, ...shellCommands];
     assert.equal(new Set(listed).size, listed.length, `a command is listed twice in src/contributedCommands.ts: ${listed.join(', ')}`);
-    assert.deepEqual(sorted(listed), sorted(contributed), 'activationCommands + itemCommands must equal contributes.commands in package.json');
+    assert.deepEqual(sorted(listed), sorted(contributed), 'activationCommands + itemCommands + shellCommands must equal contributes.commands in package.json');
   });
 });
