@@ -2,6 +2,7 @@
 // context the user did not agree to (each context's server is a connection-counting proxy), recognises a connector
 // applied without our labels by its activation id, and tries the remembered context first.
 import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,21 @@ describe('connector: finding the kube context of a connected cluster (real API s
     const loaded: LoadedKubeconfig = await loadKubeconfig({ kubeconfigEnv: file });
     assert.deepEqual(loaded.problems.filter((p) => p.severity === 'error'), []);
     return { contexts: loaded.contexts, currentContext: loaded.currentContext, open: (name, options) => new KubeCluster(kubeConfigFor(name, loaded), options) };
+  }
+
+  const root = path.resolve(__dirname, '..', '..');
+
+  /** The built CLI with this kubeconfig; resolves with its exit code and output. */
+  function cli(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = {
+      PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig, AWS_ENDPOINT_URL: emulator.url, AWS_ACCESS_KEY_ID: 'AKIACONTEXTRESOLVER1',
+      AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { env, timeout: 120_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
   }
 
   const connections = () => ({ elsewhere: elsewhere.connectionsAccepted, target: target.connectionsAccepted, bystander: bystander.connectionsAccepted });
@@ -136,9 +152,32 @@ describe('connector: finding the kube context of a connected cluster (real API s
       .resolve({ region: REGION, name: 'found-by-asking' }, { ask: async () => undefined });
     assert.equal(declined.found, false);
     assert.equal(connections().bystander, before.bystander);
-    if (!declined.found) assert.match(describeUnresolved({ region: REGION, name: 'found-by-asking' }, declined), /elsewhere \(current\) .*not tried without your consent: (target, bystander|bystander, target)/);
+    if (!declined.found) assert.match(describeUnresolved({ region: REGION, name: 'found-by-asking' }, declined), /elsewhere \(current\) .*Not tried without your consent: (target, bystander|bystander, target)/);
 
     assert.deepEqual((await connector.deregister({ region: REGION, name: 'found-by-asking' })).remaining, []);
+  });
+
+  it('CLI: refuses when the current context does not reach the cluster, names the other contexts and --context, and contacts none of them', async () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
+    const registered = await new RegistrationApi(session).register({ region: REGION, name: 'cli-refusal', provider: 'OTHER', roleArn: ROLE, clientRequestToken: 'cli-refusal-1' });
+    await applyAsEksctl(admin, registered.connectorConfig!.activationId!);
+    await contexts('elsewhere');
+    const kubeconfig = path.join(dir, 'config-elsewhere');
+    const before = connections();
+    const refused = await cli(kubeconfig, 'status', '--region', REGION, '--name', 'cli-refusal');
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /No kube context was found for cli-refusal in us-west-2\. Looked at: elsewhere \(current\)/);
+    assert.match(refused.stderr, /fix: Pass --context <name> with the context of cli-refusal's cluster: one of (target, bystander|bystander, target)\./);
+    assert.ok(connections().elsewhere > before.elsewhere, 'the current context was tried');
+    assert.equal(connections().target, before.target, 'no other context was contacted');
+    assert.equal(connections().bystander, before.bystander);
+
+    // The context named with --context is used, and it is recognised by the activation id.
+    const status = await cli(kubeconfig, 'status', '--context', 'target', '--region', REGION, '--name', 'cli-refusal', '--json');
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { status: string }).status, 'PENDING');
+    assert.ok(connections().target > before.target);
+    assert.equal(connections().bystander, before.bystander);
   });
 
   it('tries the remembered context first, without asking and without contacting the current one', async () => {

@@ -154,7 +154,7 @@ export class ClusterContextResolver {
 export function describeUnresolved(target: ClusterTarget, resolution: Extract<ContextResolution, { found: false }>): string {
   const tried = resolution.tried.map((t) => `${t.context} (${t.source}) ${t.outcome.replace(/\.$/, '')}`);
   const parts = [`No kube context was found for ${target.name} in ${target.region}`];
-  if (tried.length) parts.push(`looked at: ${tried.join('; ')}`);
-  if (resolution.untried.length) parts.push(`not tried without your consent: ${resolution.untried.join(', ')}`);
+  if (tried.length) parts.push(`Looked at: ${tried.join('; ')}`);
+  if (resolution.untried.length) parts.push(`Not tried without your consent: ${resolution.untried.join(', ')}`);
   return `${parts.join('. ')}.`;
 }
