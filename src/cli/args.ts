@@ -1,6 +1,6 @@
 // Argument parsing for the `eks-connector` CLI. Pure: returns a typed command, or every problem with the command line
 // at once (one line each), so a pipeline author fixes them in one round and nothing is read or changed before.
-import { findRegion, suggestRegion } from '../core/aws/regions';
+import { resolveRegion, suggestRegion } from '../core/aws/regions';
 import { validatePrincipalArn, validateRoleArn, validateRoleName } from '../core/connector/arn';
 import { validateNamespaceName } from '../core/connector/consoleAccess';
 import { validateImageReference } from '../core/connector/images';
@@ -262,10 +262,13 @@ function tokenize(command: CommandName, args: readonly string[], problems: Input
   return values;
 }
 
-/** A region where EKS is offered and the connector too (every commercial region; not China or GovCloud). */
+/**
+ * A region where EKS is offered and the connector too (every commercial region; not China or GovCloud). A
+ * well-formed name missing from the bundled list (a region launched after this release) is accepted; the CLI warns.
+ */
 function validateConnectorRegion(input: string): ValidationResult {
   const id = input.trim();
-  const region = findRegion(id);
+  const region = resolveRegion(id);
   if (!region) {
     const near = suggestRegion(id);
     return { ok: false, message: `This is not an AWS region where EKS is offered.`, hint: near ? `Did you mean ${near}?` : 'Give a region code such as us-west-2.' };
@@ -274,6 +277,13 @@ function validateConnectorRegion(input: string): ValidationResult {
     return { ok: false, message: `The EKS Connector is not available in ${id} (${region.name}): China and GovCloud regions cannot register clusters.`, hint: 'Choose a commercial AWS region, such as us-west-2.' };
   }
   return { ok: true, value: id };
+}
+
+/** The warning for a region this release does not list, or undefined for a listed one. */
+export function unlistedRegionWarning(id: string): string | undefined {
+  if (!resolveRegion(id)?.unlisted) return undefined;
+  const near = suggestRegion(id);
+  return `warning: ${id} is not in this version's list of AWS regions${near ? ` (did you mean ${near}?)` : ''}; using it as given.`;
 }
 
 function namespacesOf(value: string | undefined, problems: InputProblem[]): string[] | undefined {

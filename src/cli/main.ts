@@ -12,7 +12,7 @@ import { RegistrationApi } from '../core/connector/registrationApi';
 import { isCancellation } from '../core/util/abort';
 import { describeImages } from '../core/connector/images';
 import { SecretRedactor } from '../core/util/redact';
-import { EXIT, InputError, parseCli, wantsJson, type CliCommand } from './args';
+import { EXIT, InputError, parseCli, unlistedRegionWarning, wantsJson, type CliCommand } from './args';
 import { kubeConfigForCli } from './kubeContext';
 
 const EXIT_FOR: Record<FailureCategory, number> = {
@@ -167,6 +167,8 @@ async function main(): Promise<void> {
   }
   const json = 'json' in parsed.command && parsed.command.json === true;
   const out = new Output(json, redactor);
+  const unlisted = 'region' in parsed.command ? unlistedRegionWarning(parsed.command.region) : undefined;
+  if (unlisted) process.stderr.write(`eks-connector: ${unlisted}\n`);
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());

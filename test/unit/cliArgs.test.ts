@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseCli } from '../../src/cli/args';
+import { parseCli, unlistedRegionWarning } from '../../src/cli/args';
 
 describe('CLI arguments', () => {
   const problemsOf = (argv: string[]): string[] => {
@@ -124,5 +124,12 @@ describe('CLI arguments', () => {
     const r = parseCli(['register', '--region', 'cn-north-1', '--help']);
     assert.ok(r.ok && r.command.kind === 'help');
     assert.match(r.command.text, /^Usage: eks-connector <command> \[options\]/);
+  });
+  it('accepts a well-formed region missing from the bundled list, with a warning; refuses what is no region name', () => {
+    const r = parseCli(['status', '--region', 'eu-future-9', '--name', 'dev']);
+    assert.ok(r.ok, 'a region launched after this release is accepted');
+    assert.equal(unlistedRegionWarning('eu-future-9'), "warning: eu-future-9 is not in this version's list of AWS regions; using it as given.");
+    assert.equal(unlistedRegionWarning('us-west-2'), undefined);
+    assert.equal(parseCli(['status', '--region', 'mars', '--name', 'dev']).ok, false);
   });
 });
