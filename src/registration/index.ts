@@ -5,17 +5,17 @@ import type { CommandTable } from '../shared/commands';
 import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
 import type { ExplorerNode } from '../explorer/nodes';
 import type { ContextMemory } from '../core/connector/clusterContextResolver';
-import { RegistrationCommands } from './registrationCommands';
 import { ClusterActions } from './clusterActions';
+import { RegisterWizard } from './registerWizard';
 
 export function registrationCommands(connection: AwsConnection, tree: ClusterTreeProvider, logger: Logger, contexts: ContextMemory): CommandTable {
-  const commands = new RegistrationCommands(connection, tree, logger, contexts);
-  const actions = new ClusterActions(connection, tree, logger, contexts);
+  const commands = new ClusterActions(connection, tree, logger, contexts);
+  const wizard = new RegisterWizard(connection, tree, logger, contexts);
   return {
-    'eksConnector.registerCurrentContext': (node?: ExplorerNode) => commands.registerCurrentContext(node),
-    'eksConnector.deregister': (node?: ExplorerNode) => actions.deregister(node),
-    'eksConnector.grantConsoleAccess': (node?: ExplorerNode) => actions.grant(node),
-    'eksConnector.revokeConsoleAccess': (node?: ExplorerNode) => actions.revoke(node),
-    'eksConnector.repairConnector': (node?: ExplorerNode) => actions.repair(node),
+    'eksConnector.registerCurrentContext': (node?: ExplorerNode) => wizard.run(node),
+    'eksConnector.deregister': (node?: ExplorerNode) => commands.deregister(node),
+    'eksConnector.grantConsoleAccess': (node?: ExplorerNode) => commands.grant(node),
+    'eksConnector.revokeConsoleAccess': (node?: ExplorerNode) => commands.revoke(node),
+    'eksConnector.repairConnector': (node?: ExplorerNode) => commands.repair(node),
   };
 }
