@@ -30,7 +30,9 @@ export function createFeatures(context: vscode.ExtensionContext, clustersView: v
     ...registrationCommands(connection, explorer.tree, logger, clusterContextMemory(context.globalState)),
     'eksConnector.showLog': () => logger.show(),
   };
-  const run = (command: string, args: unknown[]) => runCommand(logger, command, commands[command], args);
+  // Failures name the command by the title the user clicked, not by its id.
+  const titles = new Map(((context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string; title: string }> } }).contributes?.commands ?? []).map((c) => [c.command, c.title]));
+  const run = (command: string, args: unknown[]) => runCommand(logger, command, commands[command], args, titles.get(command));
   // The activation shell left these to us: only the view's items reach them, and none exists before this runs.
   for (const command of itemCommands) {
     context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => run(command, args)));

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../core/util/abort';
 import type { Logger } from './logger';
+import { commandFailureMessage } from './failureMessage';
 
 /** An error whose message is already written for the user (what failed, for which input, what to do). */
 export class UserFacingError extends Error {
@@ -15,7 +16,8 @@ export class UserFacingError extends Error {
 export type CommandHandler = (...args: never[]) => unknown;
 export type CommandTable = Readonly<Record<string, CommandHandler>>;
 
-export async function runCommand(logger: Logger, id: string, handler: CommandHandler | undefined, args: unknown[]): Promise<unknown> {
+/** `title` is the command's title from package.json (contributes.commands): failures name the command by it, never by id. */
+export async function runCommand(logger: Logger, id: string, handler: CommandHandler | undefined, args: unknown[], title = id.replace(/^eksConnector\./, '')): Promise<unknown> {
   const log = logger.scoped('command');
   if (!handler) {
     log.error(`${id} has no handler`);
@@ -33,9 +35,7 @@ export async function runCommand(logger: Logger, id: string, handler: CommandHan
       return undefined;
     }
     log.error(`${id} failed after ${Date.now() - started} ms`, error);
-    const message = error instanceof UserFacingError
-      ? error.message
-      : `${id.replace(/^eksConnector\./, '')} failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = commandFailureMessage(title, error, error instanceof UserFacingError);
     const actions = error instanceof UserFacingError ? error.actions : [];
     void vscode.window
       .showErrorMessage(logger.redactor.redact(message), ...actions.map((a) => a.title), 'Show Log')
