@@ -90,7 +90,7 @@ export class RegisterWizard {
       () => core.detectProvider(kube).catch(() => ({ provider: 'OTHER' as const, evidence: 'detection failed' })));
     const providerPick = await vscode.window.showQuickPick(
       CONNECTOR_PROVIDERS.map((p) => ({ label: p.value, description: p.label, detail: p.value === detected.provider ? `Detected: ${detected.evidence}` : undefined })).sort((a, b) => (a.label === detected.provider ? -1 : b.label === detected.provider ? 1 : 0)),
-      { title: 'Register with EKS (4/6): provider', placeHolder: `Detected ${detected.provider} (${detected.evidence})` },
+      { title: 'Register with EKS (4/6): provider', placeHolder: `Detected ${detected.provider}: ${detected.evidence}` },
     );
     if (!providerPick) return;
 
@@ -157,7 +157,7 @@ export class RegisterWizard {
       ...checks.map((c) => ({ label: `${icon[c.status]} ${c.title}`, description: c.reason, detail: c.status === 'pass' ? c.details?.join(' · ') : [c.fix, ...(c.details ?? [])].filter(Boolean).join(' · ') })),
     ];
     const pick = await vscode.window.showQuickPick(items, {
-      title: ok ? 'Pre-flight passed' : `Pre-flight: ${checks.filter((c) => c.status === 'fail').length} check(s) failed — nothing was changed`,
+      title: ok ? 'Pre-flight passed' : `Pre-flight: ${countOf(checks.filter((c) => c.status === 'fail').length, 'check')} failed — nothing was changed`,
       matchOnDescription: true, matchOnDetail: true,
     });
     return pick?.go === true;
@@ -197,4 +197,9 @@ function abortOn(token: vscode.CancellationToken): AbortSignal {
   if (token.isCancellationRequested) abort.abort();
   token.onCancellationRequested(() => abort.abort());
   return abort.signal;
+}
+
+/** "1 check", "2 checks". */
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -58,7 +58,10 @@ describe('connector names: suggestions from kubeconfig contexts', () => {
     ['', 'connected-cluster'],
     ['@@@', 'connected-cluster'],
     ['user@', 'user'],
-    ['é', 'connected-cluster'],
+    ['é', 'e'],
+    ['ünïcode', 'unicode'],
+    ['kind-Müller-café', 'kind-Muller-cafe'],
+    ['日本', 'connected-cluster'],
   ];
   for (const [context, expected] of cases) {
     it(`turns "${context}" into "${expected}"`, () => {

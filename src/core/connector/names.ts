@@ -104,7 +104,10 @@ export function suggestClusterName(contextName: string): string {
     const host = raw.slice(raw.lastIndexOf('@') + 1);
     candidate = host.split('.')[0] || host;
   }
+  // Letters with diacritics keep their base letter (`ünïcode` → `unicode`) rather than becoming dashes.
   let cleaned = candidate
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .replace(/[^A-Za-z0-9\-_]+/g, '-')
     .replace(/-{2,}/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '');

@@ -29,15 +29,21 @@ interface Facts {
 /** Namespaces whose mere existence is a marker. */
 const MARKER_NAMESPACES = ['cattle-system', 'eksa-system'];
 
+/** A short, plain reason for the UI: the API server's "nodes is forbidden: User … cannot list …" becomes "not allowed". */
 function reasonOf(err: unknown): string {
-  return err instanceof KubeOperationError ? err.described.reason : err instanceof Error ? err.message : String(err);
+  if (err instanceof KubeOperationError) {
+    if (err.described.kind === 'forbidden') return 'not allowed for this context\'s user';
+    if (err.described.kind === 'unauthorized') return 'the credentials were rejected';
+    return err.described.reason.replace(/\.$/, '');
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function gather(cluster: KubeCluster, signal: AbortSignal | undefined): Promise<Facts> {
   const facts: Facts = { namespaces: new Set(), failures: [] };
   const note = (what: string) => (err: unknown) => {
     if (isCancellation(err)) throw err;
-    facts.failures.push(`${what}: ${reasonOf(err)}`);
+    facts.failures.push(`${what}, ${reasonOf(err)}`);
   };
   await Promise.all([
     cluster.version(signal).then((v) => { facts.gitVersion = v.gitVersion; }, note('version')),
@@ -118,6 +124,7 @@ function classify(facts: Facts): ProviderGuess {
     facts.groups ? `${groups.length} API groups` : undefined,
     facts.nodes ? `${nodes.length} node${nodes.length === 1 ? '' : 's'}` : undefined,
   ].filter(Boolean).join(', ');
+  // One level of parentheses at most: the UI shows this inside its own sentence.
   const failed = facts.failures.length ? `; could not read ${facts.failures.join('; ')}` : '';
-  return { provider: 'OTHER', evidence: `no known provider markers (checked ${looked}${failed})` };
+  return { provider: 'OTHER', evidence: `no known provider markers: checked ${looked}${failed}` };
 }
