@@ -83,17 +83,20 @@ export class AwsSession {
     return this.client('IAM', home, (config) => new IAMClient(config));
   }
 
-  /** STS GetCallerIdentity, cached for the session's lifetime (the identity of a profile does not change). */
+  /**
+   * STS GetCallerIdentity, cached for the session's lifetime (the identity of a profile does not change). The request
+   * is shared and bound to no caller: a caller's signal abandons only its own wait, never another caller's.
+   */
   callerIdentity(region: string, signal?: AbortSignal): Promise<CallerIdentity> {
     if (!this.identity) {
       this.identity = (async () => {
         const sts = await this.sts(region);
-        const out = await callWithRetry(() => sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal }), { signal });
+        const out = await callWithRetry(() => sts.send(new GetCallerIdentityCommand({})), {});
         return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
       })();
       this.identity.catch(() => (this.identity = undefined));
     }
-    return this.identity;
+    return abandonOn(this.identity, signal);
   }
 
   dispose(): void {
@@ -136,6 +139,17 @@ export class AwsSession {
     this.clients.set(key, client);
     return client;
   }
+}
+
+/** `shared`, or a rejection with the signal's reason as soon as the signal aborts (`shared` keeps running). */
+function abandonOn<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Caches credentials until shortly before they expire, as the default chain does. */

@@ -16,7 +16,7 @@ import type { PodProblem } from './podProblems';
 import { ConnectorError, type FailureCategory } from './connectorError';
 import type { ConnectorContext } from './connectorContext';
 import { FIELD_MANAGER, listManaged, manifestObjects } from './connectorObjects';
-import { failedChecksError, grantsFor, renderPlan, type ConnectorChecks, type ConnectPlan } from './connectorChecks';
+import { failedChecksError, grantsFor, normalizePlan, renderPlan, type CheckReport, type ConnectorChecks, type ConnectPlan } from './connectorChecks';
 import type { ConnectorLifecycle } from './connectorLifecycle';
 
 export type ConnectStep = 'checks' | 'role' | 'register' | 'apply' | 'connect' | 'rollback';
@@ -49,6 +49,8 @@ export interface ConnectOptions {
   readonly propagationWaitMs?: number;
   /** Asked when a step after RegisterCluster failed; default 'rollback'. */
   readonly onFailure?: (error: unknown, created: string[]) => Promise<'rollback' | 'keep'>;
+  /** The report the user confirmed: then only what can change since (the name) is checked again, not everything. */
+  readonly confirmed?: CheckReport;
 }
 
 interface Created {
@@ -63,12 +65,13 @@ export class ConnectWithRollback {
   constructor(private readonly ctx: ConnectorContext, private readonly checks: ConnectorChecks, private readonly lifecycle: ConnectorLifecycle) {}
 
   /** Pre-flight, then register, apply and (by default) wait for ACTIVE; rolls back on failure unless told to keep. */
-  async connect(plan: ConnectPlan, options: ConnectOptions = {}): Promise<ConnectResult> {
+  async connect(input: ConnectPlan, options: ConnectOptions = {}): Promise<ConnectResult> {
+    const plan = normalizePlan(input);
     const { signal } = options;
     const { aws, roles, kube } = this.ctx;
     const progress = (step: ConnectStep, message: string, extra: Partial<ConnectProgress> = {}) => options.onProgress?.({ step, message, ...extra });
     progress('checks', `Checking ${plan.name} in ${plan.region} and the cluster ${kube.contextName ?? ''}`.trim());
-    const report = await this.checks.check(plan, signal);
+    const report = options.confirmed ? await this.checks.recheck(plan, options.confirmed, signal) : await this.checks.check(plan, signal);
     if (!report.ok) throw failedChecksError(report);
     const grants = grantsFor(plan, report.callerPrincipal);
     if (report.resume) return this.resume(plan, report.resume, grants, options);

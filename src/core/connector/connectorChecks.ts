@@ -12,13 +12,15 @@ import { canonicalPrincipalArn, validateRoleArn } from './arn';
 import { validateClusterName, validateProvider } from './names';
 import type { ConsoleAccessGrant, ConsoleAccessScope } from './consoleAccess';
 import { describeImages, type ImageOverrides } from './images';
-import { ConnectorError, awsStep, type ConnectorCheck, type FailureCategory } from './connectorError';
+import { ConnectorError, type ConnectorCheck, type FailureCategory } from './connectorError';
 import type { ConnectorContext } from './connectorContext';
 import { PLACEHOLDER_ACTIVATION_CODE, PLACEHOLDER_ACTIVATION_ID, installedActivationId, manifestObjects } from './connectorObjects';
+import { findConnectorOwner, runningActivationId } from './connectorOwner';
 
 /** Checks of what the user typed, as opposed to checks of AWS or the cluster. */
 const INPUT_CHECKS = new Set(['name', 'provider', 'region', 'roleArn', 'images']);
 const AWS_CHECK_ORDER = ['nameFree', 'quota', 'role'];
+const NAME_FREE_TITLE = 'Cluster name is free in the region';
 
 export type RoleChoice = { readonly kind: 'existing'; readonly arn: string } | { readonly kind: 'create'; readonly name: string };
 
@@ -33,6 +35,14 @@ export interface ConnectPlan {
   readonly nodeSelector: boolean;
   readonly images?: ImageOverrides;
   readonly tags?: Record<string, string>;
+  /** Regions where a registration owning a connector already in the cluster is looked for, besides `region`. */
+  readonly searchRegions?: readonly string[];
+}
+
+/** The plan as it is used: the name without the spaces around it (the name is validated trimmed, so used trimmed). */
+export function normalizePlan(plan: ConnectPlan): ConnectPlan {
+  const name = plan.name.trim();
+  return name === plan.name ? plan : { ...plan, name };
 }
 
 export interface CheckReport {
@@ -71,7 +81,8 @@ export class ConnectorChecks {
   constructor(private readonly ctx: ConnectorContext) {}
 
   /** Every check before anything is changed: input, region, identity, name, quota, role, and the cluster. */
-  async check(plan: ConnectPlan, signal?: AbortSignal): Promise<CheckReport> {
+  async check(input: ConnectPlan, signal?: AbortSignal): Promise<CheckReport> {
+    const plan = normalizePlan(input);
     const checks: ConnectorCheck[] = [];
     const fail = (id: string, title: string, reason: string, fix: string, details?: string[]) => checks.push({ id, title, status: 'fail', reason, fix, details });
     const pass = (id: string, title: string, reason?: string, details?: string[]) => checks.push({ id, title, status: 'pass', reason, details });
@@ -117,23 +128,44 @@ export class ConnectorChecks {
     // The rest of AWS and the whole cluster pre-flight are independent: run them side by side.
     const grants = grantsFor(plan, callerPrincipal);
     const preview = renderPlan(plan, grants, PLACEHOLDER_ACTIVATION_ID, PLACEHOLDER_ACTIVATION_CODE);
+    // Stopped when the name cannot be looked up: the report is failed whatever the cluster says.
+    const stop = new AbortController();
+    const clusterSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     const clusterChecking = clusterPreflight(this.ctx.kube, {
       objects: manifestObjects(applyOrder(preview)),
       impersonateUsers: grants.map((g) => g.principalArn),
       nodeSelector: plan.nodeSelector,
-    }, { signal });
+    }, { signal: clusterSignal });
     clusterChecking.catch(() => undefined);
+    const running = runningActivationId(this.ctx.kube, clusterSignal).catch((error: unknown) => {
+      if (isCancellation(error)) throw error;
+      return undefined; // the namespace check reports what cannot be read
+    });
+    running.catch(() => undefined);
     const awsChecks: ConnectorCheck[] = [];
-    const [resume] = await Promise.all([
-      this.nameCheck(plan, awsChecks, signal),
+    const [lookup] = await Promise.all([
+      this.nameCheck(plan, awsChecks, signal).then((resume) => ({ resume }), (error: unknown) => {
+        if (isCancellation(error)) throw error;
+        stop.abort();
+        const d = describeAwsError(error, { activity: `Looking up ${plan.name} in ${plan.region}`, region: plan.region, action: 'eks:DescribeCluster' });
+        awsChecks.push({ id: 'nameFree', title: NAME_FREE_TITLE, status: 'fail', reason: `Could not be checked: ${d.reason}`, fix: d.fix });
+        return { failed: true as const };
+      }),
       this.quotaCheck(plan, awsChecks, signal),
       this.checkRole(plan, awsChecks, signal),
     ]);
+    const resume = 'resume' in lookup ? lookup.resume : undefined;
     // A resume needs neither quota nor a new role.
     checks.push(...awsChecks.filter((c) => !resume || !['quota', 'role'].includes(c.id)).sort((a, b) => AWS_CHECK_ORDER.indexOf(a.id) - AWS_CHECK_ORDER.indexOf(b.id)));
+    if ('failed' in lookup) {
+      checks.push({ id: 'cluster', title: 'Cluster checks', status: 'warn', reason: `Not checked: whether ${plan.name} is free in ${plan.region} could not be checked.`, fix: 'Fix the failed check above, then check again.' });
+      return { ok: false, checks, callerArn, callerPrincipal };
+    }
+    const owner = resume ? undefined : await this.connectorOwner(plan, await running, signal);
     for (const c of await clusterChecking) {
+      if (c.id === 'namespace' && owner) checks.push(owner);
       // Our own namespace is a resume only when AWS agrees; otherwise it is a leftover to clean up.
-      if (c.id === 'namespace' && c.status === 'pass' && c.reason && !resume && /ours|resume|this extension/i.test(c.reason)) {
+      else if (c.id === 'namespace' && c.status === 'pass' && c.reason && !resume && /ours|resume|this extension/i.test(c.reason)) {
         checks.push({ ...c, status: 'warn', reason: `${c.reason} It belongs to no current registration of ${plan.name}; connecting replaces its objects.` });
       } else {
         checks.push(c);
@@ -142,10 +174,60 @@ export class ConnectorChecks {
     return { ok: !checks.some((c) => c.status === 'fail'), checks, callerArn, callerPrincipal, resume };
   }
 
+  /**
+   * Before connecting after the user confirmed `confirmed`: only what can have changed since is checked again — the
+   * name (taken meanwhile, or a registration to resume appeared or went) — not the identity, role or cluster.
+   */
+  async recheck(input: ConnectPlan, confirmed: CheckReport, signal?: AbortSignal): Promise<CheckReport> {
+    const plan = normalizePlan(input);
+    if (!confirmed.ok) return confirmed;
+    const now: ConnectorCheck[] = [];
+    let resume: Cluster | undefined;
+    try {
+      resume = await this.nameCheck(plan, now, signal);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const d = describeAwsError(error, { activity: `Looking up ${plan.name} in ${plan.region}`, region: plan.region, action: 'eks:DescribeCluster' });
+      now.push({ id: 'nameFree', title: NAME_FREE_TITLE, status: 'fail', reason: `Could not be checked again before connecting: ${d.reason}`, fix: d.fix });
+    }
+    const changed = (resume?.arn ?? '') !== (confirmed.resume?.arn ?? '');
+    if (changed && !now.some((c) => c.status === 'fail')) {
+      now.push({ id: 'nameFree', title: NAME_FREE_TITLE, status: 'fail', reason: `${plan.name} in ${plan.region} changed since the checklist was shown (${resume ? `now registered, ${resume.status}` : 'its registration is gone'}).`, fix: 'Run the command again to check it anew.' });
+    }
+    const checks = [...confirmed.checks.filter((c) => c.id !== 'nameFree'), ...now.filter((c) => c.id === 'nameFree' && c.status === 'fail')];
+    const ok = !checks.some((c) => c.status === 'fail');
+    return { ...confirmed, ok, checks: ok ? confirmed.checks : checks, resume };
+  }
+
+  /**
+   * What a connector already running in the cluster means for a new registration: the connector of another
+   * registration is a failed check naming it (connecting would take it over); one of no registration is a leftover.
+   */
+  private async connectorOwner(plan: ConnectPlan, activationId: string | undefined, signal?: AbortSignal): Promise<ConnectorCheck | undefined> {
+    if (!activationId) return undefined;
+    const title = 'No other EKS Connector installation';
+    const owner = await findConnectorOwner(this.ctx.aws, this.ctx.kube, activationId, [plan.region, ...(plan.searchRegions ?? [])], signal);
+    const context = this.ctx.kube.contextName ?? 'this context';
+    if (owner.registration) {
+      const { name, region, cluster } = owner.registration;
+      return {
+        id: 'namespace', title, status: 'fail',
+        reason: `The cluster of ${context} already runs the connector of the registration ${name} in ${region} (${cluster.status}, activation ${activationId}): registering it as ${plan.name} would take that connector over and leave ${name} dead.`,
+        fix: `Deregister ${name} in ${region} first (EKS Connector: Deregister, or \`eks-connector deregister --region ${region} --name ${name}\`), then register again; or, if this cluster should stay registered as ${name}, repair that one (EKS Connector: Repair Connector) instead.`,
+        details: [`Registration: ${name} in ${region}${cluster.arn ? ` (${cluster.arn})` : ''}`, `Activation id: ${activationId}`],
+      };
+    }
+    return {
+      id: 'namespace', title, status: 'warn',
+      reason: `The cluster of ${context} runs a connector (activation ${activationId}) of no registration found in ${owner.searched.join(', ')}: connecting replaces it.`,
+      fix: 'If it belongs to a registration in another region, deregister that one first.',
+    };
+  }
+
   /** Whether the name is free in the region; a registration this cluster already runs is returned (a resume). */
   private async nameCheck(plan: ConnectPlan, checks: ConnectorCheck[], signal?: AbortSignal): Promise<Cluster | undefined> {
-    const title = 'Cluster name is free in the region';
-    const existing = await awsStep(() => this.ctx.aws.describe(plan.region, plan.name, signal), `Looking up ${plan.name} in ${plan.region}`, 'eks:DescribeCluster');
+    const title = NAME_FREE_TITLE;
+    const existing = await this.ctx.aws.describe(plan.region, plan.name, signal);
     if (!existing) {
       checks.push({ id: 'nameFree', title, status: 'pass' });
       return undefined;

@@ -124,17 +124,22 @@ export class RegistrationApi {
   }
 
   private async countListed(region: string, includeConnected: boolean, signal?: AbortSignal): Promise<number> {
+    return (await this.listNames(region, includeConnected, signal)).length;
+  }
+
+  /** The names ListClusters gives in a region: EKS clusters alone, or with the connected ones (`include=all`). */
+  async listNames(region: string, includeConnected: boolean, signal?: AbortSignal): Promise<string[]> {
     const eks = await this.session.eks(region);
-    let count = 0;
+    const names: string[] = [];
     let nextToken: string | undefined;
     do {
       const page = await callWithRetry(() => eks.send(new ListClustersCommand({
         ...(includeConnected ? { include: ['all'] } : {}), maxResults: LIST_PAGE_SIZE, nextToken,
       }), { abortSignal: signal }), { signal });
-      count += page.clusters?.length ?? 0;
+      names.push(...(page.clusters ?? []));
       nextToken = page.nextToken || undefined;
     } while (nextToken);
-    return count;
+    return names;
   }
 
   /** The SSM managed instances registered with an activation (the connector agents). */
