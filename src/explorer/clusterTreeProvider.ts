@@ -23,6 +23,10 @@ class RegionLoad {
   loadMoreNode?: LoadMoreNode;
   /** The background DescribeCluster rounds of the loaded pages. */
   readonly describing: Promise<void>[] = [];
+  /** Set once the first pages have been listed (or failed). */
+  settled = false;
+  /** The clusters of the load this one replaces: shown while it lists. */
+  shownWhileLoading: string[] = [];
 }
 
 /** Statuses a cluster leaves on its own within minutes (PENDING: a registration waiting for its agent). */
@@ -56,7 +60,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
   }
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
-    return node.type === 'cluster' ? node.toTreeItem(this.now()) : node.toTreeItem();
+    return node.type === 'cluster' ? node.toTreeItem(this.now(), { locale: vscode.env.language }) : node.toTreeItem();
   }
 
   getParent(node: ExplorerNode): ExplorerNode | undefined {
@@ -91,13 +95,30 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     this.emitter.fire(undefined);
   }
 
-  /** Reloads one region, keeping as many pages as were loaded. */
-  refreshRegion(node: RegionNode): void {
+  /**
+   * Reloads one region, keeping as many pages as were loaded. The load starts at once (also while the region is
+   * collapsed); until it lands the region says "loading…" and keeps its clusters (or, after an error, shows a
+   * loading row), so a retry or refresh is visibly under way. VS Code redraws a row only once its children are
+   * fetched, hence children that answer at once while loading.
+   */
+  refreshRegion(given: RegionNode): void {
+    // Callers may hold a node from before a full refresh (a cluster's parent, a retry command): VS Code knows
+    // only the current one, and ignores a change event for any other object.
+    const node = this.cachedRegionNodes.find((r) => r.id === given.id) ?? given;
     const previous = this.loads.get(node.id);
     previous?.abort.abort();
     this.loads.delete(node.id);
     this.pendingPages.set(node.id, Math.max(1, previous?.pages ?? 1));
+    if (!this.regionNodes().includes(node)) return;
+    const load = this.startLoad(node);
+    load.shownWhileLoading = previous?.names.slice() ?? [];
+    node.loading = true;
     this.emitter.fire(node);
+    void load.firstPages?.then(() => {
+      if (this.loads.get(node.id) !== load) return;
+      node.loading = false;
+      this.emitter.fire(node);
+    });
   }
 
   /** Reloads every region that has been loaded (the periodic refresh); the identity is kept. */
@@ -186,7 +207,13 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
           this.log.info(`Clusters view state: ${state.kind}`);
           return [];
         }
-        this.cachedRegionNodes = state.regions.map((r) => new RegionNode(state.identity.account, r));
+        // Region nodes keep their identity across full refreshes: commands and cluster nodes may hold them.
+        const previous = new Map(this.cachedRegionNodes.map((r) => [r.id, r]));
+        this.cachedRegionNodes = state.regions.map((r) => previous.get(`${state.identity.account}:${r.id}`) ?? new RegionNode(state.identity.account, r));
+        for (const region of this.cachedRegionNodes) {
+          region.loading = false;
+          if (region.region.unlisted) this.log.warn(`Region ${region.region.id} is not in this version's list of EKS regions; listing its clusters anyway`);
+        }
         const unknown = state.unknownRegions.map((u) => new MessageNode(`unknownRegion:${u.name}`, `Unknown region "${u.name}"`, {
           severity: 'error',
           description: u.suggestion ? `did you mean ${u.suggestion}?` : 'not an EKS region',
@@ -201,20 +228,31 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
   }
 
   private async regionChildren(node: RegionNode): Promise<ExplorerNode[]> {
-    let load = this.loads.get(node.id);
-    if (!load) {
-      const created = new RegionLoad();
-      load = created;
-      this.loads.set(node.id, created);
-      const pages = this.pendingPages.get(node.id) ?? 1;
-      this.pendingPages.delete(node.id);
-      created.firstPages = (async () => {
-        for (let i = 0; i < pages && (i === 0 || created.nextToken); i++) await this.loadPage(node, created);
-      })();
-    }
+    const load = this.loads.get(node.id) ?? this.startLoad(node);
+    if (node.loading && !load.settled) return this.whileLoading(node, load);
     await load.firstPages;
     if (load.abort.signal.aborted) return [];
     return this.childrenOf(node, load);
+  }
+
+  /** Starts listing a region's first pages (as many as were loaded before a refresh). */
+  private startLoad(node: RegionNode): RegionLoad {
+    const load = new RegionLoad();
+    this.loads.set(node.id, load);
+    const pages = this.pendingPages.get(node.id) ?? 1;
+    this.pendingPages.delete(node.id);
+    load.firstPages = (async () => {
+      for (let i = 0; i < pages && (i === 0 || load.nextToken); i++) await this.loadPage(node, load);
+      load.settled = true;
+    })();
+    return load;
+  }
+
+  /** The clusters shown before the refresh, or a loading row where there were none (an error, an empty region). */
+  private whileLoading(node: RegionNode, load: RegionLoad): ExplorerNode[] {
+    const kept = load.shownWhileLoading.map((name) => this.clusterNodes.get(`${node.account}:${node.region.id}:${name}`)).filter((c) => c !== undefined);
+    if (kept.length) return kept;
+    return [new MessageNode(`${node.id}:loading`, `Loading clusters in ${node.region.id}…`, { severity: 'loading', parent: node })];
   }
 
   private childrenOf(node: RegionNode, load: RegionLoad): ExplorerNode[] {
@@ -265,6 +303,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
         cluster = new ClusterNode(node.account, region, name, node);
         this.clusterNodes.set(id, cluster);
       }
+      cluster.parent = node;
       fresh.push(cluster);
     }
     this.log.debug(`${region}: ${page.names.length} cluster names (page ${load.pages}${page.nextToken ? ', more available' : ''})`);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { EKS_REGIONS, PARTITION_NAMES, checkRegions, type PartitionId } from '../core/aws/regions';
+import { EKS_REGIONS, PARTITION_NAMES, checkRegions, findRegion, resolveRegion, type PartitionId } from '../core/aws/regions';
 import { readExplorerSettings, saveProfile, saveRegions } from '../shared/settings';
 import { loadCore } from '../shared/core';
 import { UserFacingError } from '../shared/commands';
@@ -33,7 +33,13 @@ export async function chooseRegions(): Promise<void> {
       });
     }
   }
-  // Keep configured entries that are not known regions, so choosing never silently drops what the user typed.
+  // Regions missing from the bundled list (set in settings or the profile) are offered too, already picked.
+  const unlisted = [...chosen].filter((id) => !findRegion(id) && resolveRegion(id));
+  if (unlisted.length) {
+    items.push({ label: 'Not in the bundled region list', kind: vscode.QuickPickItemKind.Separator });
+    for (const id of unlisted) items.push({ label: id, description: 'not in this version\'s list of EKS regions', picked: true, regionId: id });
+  }
+  // Keep configured entries that are not region names at all, so choosing never silently drops what the user typed.
   const unknown = checkRegions(settings.regions).unknown;
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,

@@ -6,7 +6,7 @@ import type { RegionInfo } from '../core/aws/regions';
 import { PARTITION_NAMES } from '../core/aws/regions';
 import { errorHeadline, type DescribedError } from '../core/aws/errors';
 import {
-  clusterContextValue, clusterDescription, clusterNodeId, clusterTooltip, statusIcon, type ClusterSummary,
+  ATTENTION_COLORS, clusterContextValue, clusterDescription, isActivationExpired, clusterNodeId, clusterTooltip, statusIcon, type ClusterSummary, type DateDisplay,
 } from '../core/clusters/clusterModel';
 
 export interface Identity {
@@ -32,6 +32,8 @@ export class AccountNode {
 export class RegionNode {
   readonly type = 'region';
   readonly id: string;
+  /** True while a refresh of the region (a retry, Refresh Region) is listing its clusters. */
+  loading = false;
   constructor(readonly account: string, readonly region: RegionInfo) {
     this.id = `${account}:${region.id}`;
   }
@@ -39,15 +41,22 @@ export class RegionNode {
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.region.id, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
-    item.description = this.region.connectorSupported ? this.region.name : `${this.region.name} · no EKS Connector`;
+    const about = [this.region.unlisted ? 'not in the bundled region list' : this.region.name];
+    if (!this.region.connectorSupported) about.push('no EKS Connector');
+    item.description = this.loading ? 'loading…' : about.join(' · ');
     item.tooltip = new vscode.MarkdownString([
       `**${this.region.id}** — ${this.region.name}`,
       `Partition: ${PARTITION_NAMES[this.region.partition]}`,
+      this.region.unlisted
+        ? 'This region is not in the list of EKS regions bundled with this version of the extension (a region launched since, or a mistyped name). Its clusters are listed anyway; if listing fails, check the name in the setting **eksConnector.regions** or the profile\'s `region`.'
+        : '',
       this.region.connectorSupported
         ? 'Lists EKS clusters and clusters registered through the EKS Connector.'
         : 'Lists EKS clusters. The EKS Connector is not available in this partition, so clusters cannot be registered here.',
-    ].join('\n\n'));
-    item.iconPath = new vscode.ThemeIcon('globe');
+    ].filter(Boolean).join('\n\n'));
+    item.iconPath = this.loading
+      ? new vscode.ThemeIcon('loading~spin')
+      : this.region.unlisted ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(ATTENTION_COLORS.warning)) : new vscode.ThemeIcon('globe');
     item.contextValue = this.region.connectorSupported ? 'eksConnector.region.connector' : 'eksConnector.region.noConnector';
     return item;
   }
@@ -60,24 +69,32 @@ export class ClusterNode {
   cluster?: Cluster;
   error?: DescribedError;
 
-  constructor(readonly account: string, readonly region: string, readonly name: string, readonly parent: RegionNode) {
+  /**
+   * The region node the cluster was last listed under. Moved to the current one when a full refresh recreates
+   * the region nodes: VS Code finds elements by identity, so a stale parent would make its refreshes no-ops.
+   */
+  parent: RegionNode;
+
+  constructor(readonly account: string, readonly region: string, readonly name: string, parent: RegionNode) {
     this.id = clusterNodeId(account, region, name);
+    this.parent = parent;
   }
 
-  toTreeItem(now: Date): vscode.TreeItem {
+  toTreeItem(now: Date, display: DateDisplay = {}): vscode.TreeItem {
     const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     if (this.summary) {
-      const icon = statusIcon(this.summary);
+      const icon = statusIcon(this.summary, now);
       item.iconPath = new vscode.ThemeIcon(icon.codicon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
       item.description = clusterDescription(this.summary, now);
-      const tooltip = clusterTooltip(this.summary, now);
+      const tooltip = clusterTooltip(this.summary, now, display);
       if (this.error) tooltip.push(`Last refresh failed: ${this.error.reason}`);
       item.tooltip = new vscode.MarkdownString(tooltip.join('\n\n'));
-      item.contextValue = clusterContextValue(this.summary);
+      // An expired activation can only be deregistered: the menus leave out Grant, Revoke and Repair for it.
+      item.contextValue = `${clusterContextValue(this.summary)}${isActivationExpired(this.summary, now) ? '.expired' : ''}`;
       item.accessibilityInformation = { label: `${this.name}, ${item.description}, status ${this.summary.status}` };
     } else if (this.error) {
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor(ATTENTION_COLORS.warning));
       item.description = 'details unavailable';
       item.tooltip = new vscode.MarkdownString(`**${this.name}**\n\n${this.error.summary}: ${this.error.reason}\n\n${this.error.fix}`);
       item.contextValue = 'eksConnector.cluster.unknown';
@@ -108,7 +125,7 @@ export class LoadMoreNode {
 export interface MessageOptions {
   readonly description?: string;
   readonly tooltip?: string;
-  readonly severity: 'error' | 'warning' | 'info';
+  readonly severity: 'error' | 'warning' | 'info' | 'loading';
   readonly command?: vscode.Command;
   readonly parent?: RegionNode;
 }
@@ -122,7 +139,7 @@ export class MessageNode {
     item.id = this.id;
     item.description = this.options.description;
     if (this.options.tooltip) item.tooltip = new vscode.MarkdownString(this.options.tooltip);
-    const icon = { error: ['error', 'list.errorForeground'], warning: ['warning', 'list.warningForeground'], info: ['info', undefined] }[this.options.severity];
+    const icon = { error: ['error', ATTENTION_COLORS.error], warning: ['warning', ATTENTION_COLORS.warning], info: ['info', undefined], loading: ['loading~spin', undefined] }[this.options.severity];
     item.iconPath = new vscode.ThemeIcon(icon[0] as string, icon[1] ? new vscode.ThemeColor(icon[1]) : undefined);
     item.contextValue = this.options.severity === 'error' ? 'eksConnector.error' : 'eksConnector.message';
     item.command = this.options.command;

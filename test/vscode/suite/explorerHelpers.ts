@@ -72,9 +72,10 @@ export async function childrenOf(api: ExtensionApi, parent: ItemView): Promise<I
   return (await api.clusterTree.getChildren(parent.node)).map((n) => view(api, n));
 }
 
-/** Children of a region once every cluster's DescribeCluster has landed. */
+/** Children of a region once it has listed its clusters (no refresh under way) and each one's DescribeCluster has landed. */
 export async function settledClusters(api: ExtensionApi, region: ItemView): Promise<ItemView[]> {
   return waitFor(`every cluster in ${region.label} to be described`, async () => {
+    if (view(api, region.node).description === 'loading…') return undefined;
     const children = await childrenOf(api, region);
     return children.every((c) => c.node.type !== 'cluster' || c.description !== 'loading…') ? children : undefined;
   });
