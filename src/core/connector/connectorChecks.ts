@@ -6,7 +6,7 @@ import { describeAwsError } from '../aws/errors';
 import { findRegion } from '../aws/regions';
 import { isCancellation } from '../util/abort';
 import { applyOrder, renderConnectorManifest, type ConnectorManifest } from './manifest';
-import { clusterPreflight } from './preflight';
+import { clusterPreflight, installRightsCheck } from './preflight';
 import { CONNECTED_CLUSTER_QUOTA } from './registrationApi';
 import { canonicalPrincipalArn, validateRoleArn } from './arn';
 import { validateClusterName, validateProvider } from './names';
@@ -172,6 +172,21 @@ export class ConnectorChecks {
       }
     }
     return { ok: !checks.some((c) => c.status === 'fail'), checks, callerArn, callerPrincipal, resume };
+  }
+
+  /**
+   * Only whether the context's user may install the connector of `plan` (for the caller's console access when the
+   * AWS identity can be read): asked right after the context is chosen, before the other steps.
+   */
+  async rightsCheck(input: ConnectPlan, signal?: AbortSignal): Promise<ConnectorCheck> {
+    const plan = normalizePlan(input);
+    const callerArn = await this.ctx.deps.session.callerIdentity(plan.region, signal).then((i) => i.arn, (error: unknown) => {
+      if (isCancellation(error)) throw error;
+      return undefined;
+    });
+    const grants = plan.grants.length || callerArn ? grantsFor(plan, callerArn ? canonicalPrincipalArn(callerArn) : undefined) : [];
+    const preview = renderPlan(plan, grants, PLACEHOLDER_ACTIVATION_ID, PLACEHOLDER_ACTIVATION_CODE);
+    return installRightsCheck(this.ctx.kube, { objects: manifestObjects(applyOrder(preview)), impersonateUsers: grants.map((g) => g.principalArn), nodeSelector: plan.nodeSelector }, { signal });
   }
 
   /**

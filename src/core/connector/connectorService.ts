@@ -11,13 +11,17 @@ import { ConnectorChecks, type CheckReport, type ConnectPlan } from './connector
 import { ConsoleGrants } from './consoleGrants';
 import { ConnectorLifecycle, type ConnectorStatus, type DeregisterOptions } from './connectorLifecycle';
 import { ConnectWithRollback, type ConnectOptions, type ConnectResult } from './connectWithRollback';
+import { registerForHandoff, type Handoff } from './handoff';
+import type { ConnectorCheck } from './connectorError';
 
 export { ConnectorError, type ConnectorCheck, type FailureCategory } from './connectorError';
 export { FIELD_MANAGER } from './connectorObjects';
 export type { ClusterTarget, ConnectorServiceDeps, OperationReport } from './connectorContext';
 export type { CheckReport, ConnectPlan, RoleChoice } from './connectorChecks';
+export type { Handoff } from './handoff';
 export type { ConnectOptions, ConnectProgress, ConnectResult, ConnectStep } from './connectWithRollback';
 export type { ConnectorStatus, DeregisterOptions } from './connectorLifecycle';
+export { formatGrant } from './connectorLifecycle';
 
 export class ConnectorService {
   readonly aws: RegistrationApi;
@@ -26,9 +30,11 @@ export class ConnectorService {
   private readonly grants: ConsoleGrants;
   private readonly lifecycle: ConnectorLifecycle;
   private readonly connecting: ConnectWithRollback;
+  private readonly ctx: ConnectorContext;
 
   constructor(deps: ConnectorServiceDeps) {
     const ctx = new ConnectorContext(deps);
+    this.ctx = ctx;
     this.aws = ctx.aws;
     this.roles = ctx.roles;
     this.checks = new ConnectorChecks(ctx);
@@ -40,6 +46,16 @@ export class ConnectorService {
   /** Every check before anything is changed: input, region, identity, name, quota, role, and the cluster. */
   check(plan: ConnectPlan, signal?: AbortSignal): Promise<CheckReport> {
     return this.checks.check(plan, signal);
+  }
+
+  /** Only the check of the context's rights to install the connector (asked as soon as the context is chosen). */
+  checkRights(plan: ConnectPlan, signal?: AbortSignal): Promise<ConnectorCheck> {
+    return this.checks.rightsCheck(plan, signal);
+  }
+
+  /** Registers in AWS only, and returns the manifest for an administrator: non-secret objects and the Secret apart. */
+  registerForHandoff(plan: ConnectPlan, signal?: AbortSignal): Promise<Handoff> {
+    return registerForHandoff(this.ctx, plan, signal);
   }
 
   /** Pre-flight, then register, apply and (by default) wait for ACTIVE; rolls back on failure unless told to keep. */

@@ -122,6 +122,12 @@ export async function clusterPreflight(cluster: KubeCluster, plan: PreflightPlan
   return [apiServer, ...await others];
 }
 
+/** The permission check alone (admin rights to install the plan), for a context chosen before the rest is known. */
+export async function installRightsCheck(cluster: KubeCluster, plan: PreflightPlan, options: PreflightOptions = {}): Promise<PreflightCheck> {
+  const signal = options.signal ?? new AbortController().signal;
+  return guard('adminRights', () => checkAdminRights(cluster, plan, readNamespace(cluster, targetNamespace(plan), signal), signal));
+}
+
 /** A namespace read as an outcome, so several checks can share it (or leave it unused) without an unhandled rejection. */
 function readNamespace(cluster: KubeCluster, name: string, signal: AbortSignal): Promise<NamespaceRead> {
   return cluster.readNamespace(name, signal).then((ns) => ({ ns }), (error: unknown) => ({ error }));
