@@ -5,7 +5,7 @@ import './sdkNodeNotice';
 import { AwsSession } from '../core/aws/session';
 import { KubeCluster } from '../core/kube/kubeCluster';
 import { kubeConfigFor, loadKubeconfig } from '../core/kube/kubeconfig';
-import { ConnectorError, ConnectorService, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
+import { ConnectorError, ConnectorService, formatGrant, type ConnectorCheck, type FailureCategory } from '../core/connector/connectorService';
 import type { ConsoleAccessScope } from '../core/connector/consoleAccess';
 import { ClusterContextResolver, describeUnresolved } from '../core/connector/clusterContextResolver';
 import { RegistrationApi } from '../core/connector/registrationApi';
@@ -104,10 +104,11 @@ async function run(command: CliCommand, out: Output, redactor: SecretRedactor, s
         const found = await findCluster(command, session, signal);
         if (found.refusal && found.registered) throw found.refusal;
         const status = await serviceOn(found.kube).status(target, signal);
-        out.result({ status: status.cluster?.status ?? 'NOT_REGISTERED', arn: status.cluster?.arn, provider: status.cluster?.connectorConfig?.provider, activationExpiry: status.cluster?.connectorConfig?.activationExpiry, pods: status.pods, grants: status.grants }, () => {
+        out.result({ status: status.cluster?.status ?? 'NOT_REGISTERED', arn: status.cluster?.arn, provider: status.cluster?.connectorConfig?.provider, activationExpiry: status.cluster?.connectorConfig?.activationExpiry, pods: status.pods, grants: status.grants.map(formatGrant), ...(status.grantsError ? { grantsError: status.grantsError } : {}) }, () => {
           out.line(`${command.name} in ${command.region}: ${status.cluster?.status ?? 'not registered'}`);
           for (const p of status.pods) out.line(`  pod ${p.name}: ${p.phase}${p.problem ? ` — ${p.problem}` : ''}`);
-          for (const g of status.grants) out.line(`  console access: ${g}`);
+          for (const g of status.grants) out.line(`  console access: ${formatGrant(g)}`);
+          if (status.grantsError) out.line(`  console access: could not be read: ${status.grantsError}`);
         });
         return EXIT.ok;
       }

@@ -7,7 +7,8 @@ import type { Logger } from '../shared/logger';
 import { UserFacingError } from '../shared/commands';
 import { readConnectorSettings } from '../shared/settings';
 import { CONNECTOR_NAMESPACE } from '../core/connector/names';
-import { validatePrincipalArn } from '../core/connector/arn';
+import { leftInClusterWithoutContext } from '../core/connector/leftInCluster';
+import { canonicalPrincipalArn, validatePrincipalArn } from '../core/connector/arn';
 import type { ContextMemory, ContextQuestion } from '../core/connector/clusterContextResolver';
 import type { ClusterTreeProvider } from '../explorer/clusterTreeProvider';
 import { ClusterNode, type ExplorerNode } from '../explorer/nodes';
@@ -92,23 +93,39 @@ export class ClusterActions {
 
   async deregister(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Deregister');
-    const answer = await vscode.window.showWarningMessage(`Deregister ${node.name} from EKS in ${node.region}?`, {
-      modal: true, detail: 'This removes its registration, the connector and its RBAC from the matching kube context, and the agents\' SSM instances. The cluster itself keeps running.',
-    }, 'Deregister');
-    if (answer !== 'Deregister') return;
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deregistering ${node.name}`, cancellable: true }, async (progress, token) => {
+    // The context is found first, so the confirmation says what will be removed and what will stay.
+    const { kube, registered, unresolved } = await this.withProgressOn(node, 'Finding the kube context', (signal) => this.contextFor(node, signal));
+    const left = !kube && registered ? leftInClusterWithoutContext() : [];
+    const confirmed = await confirmDeregister(node, kube?.contextName, unresolved, left);
+    if (!confirmed) return;
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deregistering ${node.name}`, cancellable: true }, async (progress, token) => {
       const signal = abortOn(token);
-      const { kube, registered, unresolved } = await this.contextFor(node, signal);
-      if (!kube) progress.report({ message: 'No kube context reaches its cluster: only the AWS side is removed' });
       const done = await this.service(kube).deregister({ region: node.region, name: node.name }, { signal, onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
-      // A registered cluster runs a connector somewhere: say that it stays there.
-      return unresolved && registered ? { ...done, remaining: [...done.remaining, `the connector in its cluster (${unresolved.replace(/\.$/, '')})`] } : done;
+      const report = left.length ? { ...done, remaining: [...done.remaining, ...left.map((l) => `${l} (no kube context reached the cluster${unresolved ? `: ${unresolved.replace(/\.$/, '')}` : ''})`)] } : done;
+      progress.report({ message: 'waiting for EKS to finish deleting the registration' });
+      return { report, status: await this.waitUntilGone(node, signal) };
     });
+    const { report, status } = outcome;
     this.tree.refreshRegion(node.parent);
-    void this.refreshWhenGone(node);
+    if (status !== 'gone') void this.refreshWhenGone(node);
     this.log.info(`Deregistered ${node.name}: ${report.done.join('; ')}${report.remaining.length ? `; left: ${report.remaining.join('; ')}` : ''}`);
-    if (report.remaining.length) throw new UserFacingError(`${node.name} was deregistered, but some things remain: ${report.remaining.join('; ')}.`);
-    void vscode.window.showInformationMessage(`${node.name} is deregistered.`);
+    const still = status === 'gone' ? '' : ` EKS is still deleting the registration (${status}); the Clusters view updates when it is gone.`;
+    if (report.remaining.length) throw new UserFacingError(`${node.name} was deregistered from EKS, but some things remain: ${report.remaining.join('; ')}.${still}`);
+    void vscode.window.showInformationMessage(status === 'gone' ? `${node.name} is deregistered.` : `${node.name} is deregistered.${still}`);
+  }
+
+  /** Waits (up to two minutes) for EKS to drop the registration: 'gone', or the status it still has. */
+  private async waitUntilGone(node: ClusterNode, signal: AbortSignal): Promise<string> {
+    const aws = this.service(undefined).aws;
+    const deadline = Date.now() + 120_000;
+    let status = 'DELETING';
+    for (let delay = 1000; Date.now() < deadline && !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+      const cluster = await aws.describe(node.region, node.name, signal).catch(() => null);
+      if (cluster === undefined) return 'gone';
+      if (cluster) status = cluster.status ?? status;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    return status;
   }
 
   /** EKS keeps a deregistered cluster as DELETING for a while; the region is reloaded once it is gone. */
@@ -129,9 +146,17 @@ export class ClusterActions {
 
   async grant(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Grant Console Access');
+    const account = node.account;
     const arn = await vscode.window.showInputBox({
       title: `Console access to ${node.name}`, prompt: 'IAM user or role ARN (an assumed-role session ARN is mapped to its role)',
-      validateInput: (value) => { const v = validatePrincipalArn(value); return v.ok ? undefined : `${v.message}${v.hint ? ` ${v.hint}` : ''}`; },
+      placeHolder: `arn:aws:iam::${/^\d{12}$/.test(account) ? account : '111122223333'}:role/ReadOnly`,
+      validateInput: (value) => {
+        const v = validatePrincipalArn(value);
+        if (!v.ok) return `${v.message}${v.hint ? ` ${v.hint}` : ''}`;
+        const other = principalAccount(v.value);
+        // Allowed (cross-account console users exist), but said before it is applied.
+        return other && other !== account ? { message: `This ARN is in account ${other}, not ${account} where ${node.name} is registered: that principal must sign in to the console of account ${account} to see it.`, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
+      },
     });
     if (!arn) return;
     const principal = validatePrincipalArn(arn);
@@ -146,17 +171,31 @@ export class ClusterActions {
 
   async revoke(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Revoke Console Access');
-    const status = await this.withCluster(node, 'Reading console access', (service, signal) => service.status({ region: node.region, name: node.name }, signal));
-    const pick = await vscode.window.showQuickPick(status.grants.map((g) => ({ label: g.split(' (')[0], description: g.slice(g.indexOf(' (') + 1) })), { title: `Revoke console access to ${node.name}` });
+    const kube = await this.withProgressOn(node, 'Finding the kube context', (signal) => this.requireContext(node, signal));
+    const status = await this.withCluster(node, 'Reading console access', (service, signal) => service.status({ region: node.region, name: node.name }, signal), kube);
+    if (status.grantsError) throw new UserFacingError(`The console access of ${node.name} could not be read through kube context ${kube.contextName}: ${status.grantsError} Nothing was changed.`);
+    if (status.grants.length === 0) throw new UserFacingError(`Nobody has console access to ${node.name} through this extension's RBAC in kube context ${kube.contextName}. Nothing was changed.`);
+    const me = await this.connection.session().callerIdentity(node.region).then((id) => canonicalPrincipalArn(id.arn), () => undefined);
+    const pick = await vscode.window.showQuickPick(status.grants.map((g) => ({
+      label: g.principalArn,
+      description: `${g.principalArn === me ? '(you) · ' : ''}${g.scope.kind === 'full' ? 'full access' : `namespaces ${g.scope.namespaces.join(', ')}`}`,
+      grant: g,
+    })), { title: `Revoke console access to ${node.name}`, placeHolder: 'Choose whose EKS console access to remove (the connector stops impersonating them)' });
     if (!pick) return;
-    await this.withCluster(node, 'Revoking console access', (service, signal) => service.revoke({ region: node.region, name: node.name }, [pick.label], signal));
-    void vscode.window.showInformationMessage(`${pick.label} no longer has console access to ${node.name}.`);
+    if (pick.grant.principalArn === me) {
+      const answer = await vscode.window.showWarningMessage(`Revoke your own console access to ${node.name}?`, {
+        modal: true, detail: `${me} is the identity you are signed in with: the EKS console will no longer show the workloads of ${node.name} to you. Someone else with access to kube context ${kube.contextName} can grant it again.`,
+      }, 'Revoke My Access');
+      if (answer !== 'Revoke My Access') return;
+    }
+    await this.withCluster(node, 'Revoking console access', (service, signal) => service.revoke({ region: node.region, name: node.name }, [pick.grant.principalArn], signal), kube);
+    void vscode.window.showInformationMessage(`${pick.grant.principalArn} no longer has console access to ${node.name}.`);
   }
 
   async repair(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Repair Connector');
     const report = await this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal, readConnectorSettings()));
-    void vscode.window.showInformationMessage(`Re-applied the connector of ${node.name} (${report.done.length} objects); its activation Secret was kept.`);
+    void vscode.window.showInformationMessage(repairSummary(node.name, report.done));
   }
 
   private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>, known?: KubeCluster): Promise<T> {
@@ -181,3 +220,44 @@ function abortOn(token: vscode.CancellationToken): AbortSignal {
   return abort.signal;
 }
 
+/**
+ * The confirmation, as a pick whose first (focused) item is Cancel: Enter or Escape never deregisters. It names the
+ * kube context that will be cleaned, or lists what stays in the cluster when none reaches it.
+ */
+async function confirmDeregister(node: ClusterNode, context: string | undefined, unresolved: string | undefined, left: readonly string[]): Promise<boolean> {
+  type Item = vscode.QuickPickItem & { confirm?: boolean };
+  const items: Item[] = [
+    { label: '$(close) Cancel', description: 'keep the registration' },
+    context
+      ? { label: `$(trash) Deregister ${node.name}`, description: `removes the connector and its RBAC through kube context ${context}`, detail: 'Also removes the registration and the agents\' SSM instances. The cluster itself keeps running.', confirm: true }
+      : { label: `$(trash) Deregister ${node.name} from AWS only`, description: left.length ? 'the connector keeps running in the cluster' : undefined, detail: 'Removes the registration and the agents\' SSM instances; nothing in the cluster is changed.', confirm: true },
+  ];
+  if (left.length) {
+    items.push({ label: `Stays in the cluster (${unresolved ?? 'no kube context reaches it'})`, kind: vscode.QuickPickItemKind.Separator });
+    items.push(...left.map((l) => ({ label: `$(warning) ${l}` })));
+  }
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `Deregister ${node.name} from EKS in ${node.region}?`,
+    placeHolder: context ? `Kube context ${context} reaches its cluster: the connector is removed there.` : 'No kube context reaches its cluster: what is listed below keeps running there.',
+    ignoreFocusOut: true,
+  });
+  return pick?.confirm === true;
+}
+
+/** The account of an IAM principal ARN (arn:aws:iam::<account>:…), if it has one. */
+function principalAccount(arn: string): string | undefined {
+  return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
+}
+
+/** What Repair found wrong (a missing or changed object) and what it did about it, from the apply report. */
+function repairSummary(name: string, done: readonly string[]): string {
+  const created = done.filter((d) => d.startsWith('created ')).map((d) => d.slice('created '.length));
+  const updated = done.filter((d) => d.startsWith('updated ')).map((d) => d.slice('updated '.length));
+  const fine = done.length - created.length - updated.length;
+  if (created.length + updated.length === 0) return `Nothing was wrong with the connector of ${name}: its ${fine} objects were as expected and were left unchanged.`;
+  const fixed = [
+    ...created.map((o) => `${o} was missing and was recreated`),
+    ...updated.map((o) => `${o} differed and was restored`),
+  ];
+  return `Repaired the connector of ${name}: ${fixed.join('; ')}. ${fine} other objects were as expected; its activation Secret was kept.`;
+}

@@ -187,7 +187,11 @@ describe('connector end to end (core service, real API server, emulator, simulat
       await service().grant(target, [{ principalArn: OTHER, scope: { kind: 'namespaces', namespaces: ['kube-system'] } }]);
       assert.equal(await consoleMay(OTHER, 'list', 'pods', 'default'), 'denied');
       assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'allowed');
-      assert.deepEqual((await service().status(target)).grants, [`${CALLER} (full access)`, `${ALICE} (namespaces default)`, `${OTHER} (namespaces kube-system)`]);
+      assert.deepEqual((await service().status(target)).grants, [
+        { principalArn: CALLER, scope: { kind: 'full' } },
+        { principalArn: ALICE, scope: { kind: 'namespaces', namespaces: ['default'] } },
+        { principalArn: OTHER, scope: { kind: 'namespaces', namespaces: ['kube-system'] } },
+      ]);
 
       // Revoking alice keeps what the Auditor shares with her (the restricted roles) and everyone else's access.
       await service().revoke(target, [ALICE]);
@@ -206,7 +210,7 @@ describe('connector end to end (core service, real API server, emulator, simulat
       await service().revoke(target, [`arn:aws:sts::${ACCOUNT}:assumed-role/Auditor/jane`]);
       assert.equal(await consoleMay(OTHER, 'list', 'pods', 'kube-system'), 'not impersonable');
       assert.equal(await consoleMay(CALLER, 'list', 'pods', 'kube-system'), 'allowed');
-      assert.deepEqual((await service().status(target)).grants, [`${CALLER} (full access)`]);
+      assert.deepEqual((await service().status(target)).grants, [{ principalArn: CALLER, scope: { kind: 'full' } }]);
     } finally {
       assert.deepEqual((await service().deregister(target)).remaining, []);
       await connectorNamespaceGone(admin);

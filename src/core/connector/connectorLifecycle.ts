@@ -20,7 +20,15 @@ import type { ConsoleGrants } from './consoleGrants';
 export interface ConnectorStatus {
   readonly cluster?: Cluster;
   readonly pods: Array<{ name: string; phase: string; problem?: string }>;
-  readonly grants: string[];
+  /** Who has console access and to what; format with formatGrant for display. */
+  readonly grants: ConsoleAccessGrant[];
+  /** Why the grants could not be read (then `grants` is empty for that reason, not because nobody has access). */
+  readonly grantsError?: string;
+}
+
+/** "arn:… (full access)", "arn:… (namespaces a, b)": the display form (the CLI prints and emits it). */
+export function formatGrant(grant: ConsoleAccessGrant): string {
+  return `${grant.principalArn} (${grant.scope.kind === 'full' ? 'full access' : `namespaces ${grant.scope.namespaces.join(', ')}`})`;
 }
 
 export interface WaitOptions {
@@ -46,11 +54,15 @@ export class ConnectorLifecycle {
     const cluster = await awsStep(() => this.ctx.aws.describe(target.region, target.name, signal), `Looking up ${target.name}`, 'eks:DescribeCluster');
     if (!this.ctx.hasKube) return { cluster, pods: [], grants: [] };
     const pods = await this.ctx.kube.listPods(CONNECTOR_NAMESPACE, 'app=eks-connector', signal).catch(() => []);
-    const grants = await this.grants.current(signal).catch(() => []);
+    const read = await this.grants.current(signal).then((grants) => ({ grants }), (error: unknown) => {
+      if (isCancellation(error)) throw error;
+      const e = error as { message?: string; fix?: string };
+      return { grants: [], grantsError: [e.message ?? String(error), e.fix].filter(Boolean).join(' ') };
+    });
     return {
       cluster,
       pods: pods.map((p) => ({ name: p.metadata?.name ?? '', phase: p.status?.phase ?? 'Unknown', problem: podProblem(p)?.message })),
-      grants: grants.map((g) => `${g.principalArn} (${g.scope.kind === 'full' ? 'full access' : `namespaces ${g.scope.namespaces.join(', ')}`})`),
+      ...read,
     };
   }
 

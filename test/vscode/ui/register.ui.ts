@@ -116,6 +116,11 @@ describe('Register with EKS (UI)', function () {
     // Grant: an assumed-role session ARN is mapped to its role; full read access.
     await contextMenu(page, 'ui-registered', 'Grant Console Access…');
     const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 30_000 });
+    assert.match(await input.getAttribute('placeholder') ?? '', new RegExp(`^arn:aws:iam::${TEST_ACCOUNT}:role/`), 'the input shows an example ARN');
+    // An ARN from another account is allowed, with a warning saying what that means.
+    await input.fill('arn:aws:iam::999988887777:role/elsewhere');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: /in account 999988887777, not/ }).waitFor({ timeout: 15_000 });
     await input.fill('arn:aws:iam::12:user/x');
     // A bad ARN is refused as typed, with the reason.
     await page.locator('.quick-input-widget .quick-input-message', { hasText: /must be 12 digits/ }).waitFor({ timeout: 15_000 });
@@ -126,11 +131,26 @@ describe('Register with EKS (UI)', function () {
     assert.deepEqual((await impersonated()).sort(), [`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`, viewer].sort(), 'the impersonation rule lists the new role');
     assert.ok((await fullAccessSubjects()).includes(viewer), 'the role is bound to cluster-wide read access');
 
-    // Revoke: the pick lists the current grants with their scope.
+    // Revoke: the pick lists the current grants with their scope, the caller marked "(you)".
     await contextMenu(page, 'ui-registered', 'Revoke Console Access…');
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: viewer }).first();
     await row.waitFor({ timeout: 60_000 });
-    assert.match(await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).first().innerText(), /namespaces default/);
+    assert.match(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('placeholder') ?? '', /Choose whose EKS console access to remove/);
+    const mine = await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).first().innerText();
+    assert.match(mine, /\(you\).*namespaces default/s);
+    assert.doesNotMatch(await row.innerText(), /\(you\)/);
+    // Revoking your own access asks first; Cancel keeps it.
+    await page.locator('.quick-input-widget .quick-input-box input').fill('ci-admin');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: viewer }).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const own = page.locator('.monaco-dialog-box');
+    await own.waitFor({ timeout: 30_000 });
+    assert.match(await own.innerText(), /Revoke your own console access to ui-registered\?/);
+    await own.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await own.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.ok((await impersonated()).includes(`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`), 'Cancel kept the caller\'s access');
+    await contextMenu(page, 'ui-registered', 'Revoke Console Access…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: viewer }).first().waitFor({ timeout: 60_000 });
     // Narrowed to the one row and accepted with Enter: a click can land on a neighbour while the list re-renders.
     await page.locator('.quick-input-widget .quick-input-box input').fill('ui-viewer');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ci-admin' }).waitFor({ state: 'detached', timeout: 10_000 });
@@ -144,22 +164,74 @@ describe('Register with EKS (UI)', function () {
     const secretBefore = await core.readNamespacedSecret({ name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE });
     await core.deleteNamespacedConfigMap({ name: AGENT_CONFIG_MAP_NAME, namespace: CONNECTOR_NAMESPACE });
     await contextMenu(page, 'ui-registered', 'Repair Connector');
-    await workbench.waitForNotification(/Re-applied the connector of ui-registered/, 60_000);
+    // It says what it found wrong and what it did.
+    await workbench.waitForNotification(new RegExp(`Repaired the connector of ui-registered: ConfigMap ${CONNECTOR_NAMESPACE}/${AGENT_CONFIG_MAP_NAME} was missing and was recreated`), 60_000);
     await core.readNamespacedConfigMap({ name: AGENT_CONFIG_MAP_NAME, namespace: CONNECTOR_NAMESPACE });
     const secretAfter = await core.readNamespacedSecret({ name: ACTIVATION_SECRET_NAME, namespace: CONNECTOR_NAMESPACE });
     assert.equal(secretAfter.metadata?.uid, secretBefore.metadata?.uid, 'the activation Secret was not replaced');
 
-    // Deregister, after a modal confirmation.
+    // Deregister: the confirmation names the context it cleans; Cancel is first and focused, so Enter keeps everything.
     await contextMenu(page, 'ui-registered', 'Deregister from EKS…');
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 30_000 });
-    assert.match(await dialog.innerText(), /Deregister ui-registered from EKS in us-west-2\?/);
+    const confirm = page.locator('.quick-input-widget');
+    await confirm.locator('.quick-input-title', { hasText: 'Deregister ui-registered from EKS in us-west-2?' }).waitFor({ timeout: 60_000 });
+    assert.match(await confirm.locator('.monaco-list-row', { hasText: 'Deregister ui-registered' }).first().innerText(), /kube context sandbox-admin/);
+    assert.match(await confirm.locator('.monaco-list-row.focused').innerText(), /Cancel/, 'Cancel is the focused choice');
     await workbench.screenshot('deregister-confirm');
-    await dialog.getByRole('button', { name: 'Deregister', exact: true }).click();
+    await page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal((await core.readNamespace({ name: CONNECTOR_NAMESPACE })).status?.phase, 'Active', 'Enter on the confirmation changed nothing');
+    await contextMenu(page, 'ui-registered', 'Deregister from EKS…');
+    await pick(page, /Deregister ui-registered/);
     await workbench.waitForNotification('ui-registered is deregistered.', 120_000);
     assert.equal(await core.readNamespace({ name: CONNECTOR_NAMESPACE }).then((ns) => ns.status?.phase ?? 'present', () => 'gone') === 'Active', false, 'the connector namespace is gone or terminating');
     assert.deepEqual(await impersonated().catch(() => []), [], 'the impersonation rule is gone');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'ui-registered' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('offers only Deregister on a cluster whose activation expired', async () => {
+    const { workbench } = session!;
+    const page = workbench.page;
+    await workbench.showViewContainer('EKS Connector', 30_000);
+    const menuOf = async (label: string): Promise<string[]> => {
+      const row = page.locator('.part.sidebar .monaco-list-row', { hasText: label }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click({ button: 'right' });
+      await page.getByRole('menuitem').first().waitFor({ timeout: 15_000 });
+      const entries = (await page.getByRole('menuitem').allInnerTexts()).map((t) => t.trim());
+      await page.keyboard.press('Escape');
+      return entries;
+    };
+    const expired = await menuOf('edge-expired');
+    assert.ok(expired.some((e) => e.startsWith('Deregister from EKS')), `Deregister is offered: ${expired.join(' | ')}`);
+    for (const absent of ['Grant Console Access', 'Revoke Console Access', 'Repair Connector']) {
+      assert.ok(!expired.some((e) => e.startsWith(absent)), `${absent} is not offered on an expired cluster: ${expired.join(' | ')}`);
+    }
+    const pending = await menuOf('edge-pending');
+    assert.ok(pending.some((e) => e.startsWith('Grant Console Access')), `a pending (not expired) cluster keeps Grant: ${pending.join(' | ')}`);
+  });
+
+  it('deregistering a cluster no kube context reaches lists what stays in the cluster and asks first', async () => {
+    const { workbench } = session!;
+    const page = workbench.page;
+    await workbench.showViewContainer('EKS Connector', 30_000);
+    await contextMenu(page, 'onprem', 'Deregister from EKS…');
+    // Other contexts are tried only when the user checks them; none is checked here.
+    const title = page.locator('.quick-input-widget .quick-input-title');
+    await title.filter({ hasText: /Which kube contexts|Deregister onprem/ }).waitFor({ timeout: 60_000 });
+    if (/Which kube contexts/.test(await title.innerText())) await page.keyboard.press('Escape');
+    await title.filter({ hasText: 'Deregister onprem from EKS in us-west-2?' }).waitFor({ timeout: 60_000 });
+    const rows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+    assert.match(rows.join('\n'), /from AWS only/);
+    for (const left of [`namespace ${CONNECTOR_NAMESPACE}`, `ClusterRoleBinding ${IMPERSONATION_ROLE_NAME}`, FULL_ACCESS_CLUSTER_ROLE_NAME]) {
+      assert.ok(rows.some((r) => r.includes(left)), `the confirmation says ${left} stays: ${rows.join(' | ')}`);
+    }
+    assert.match(await page.locator('.quick-input-widget .monaco-list-row.focused').innerText(), /Cancel/, 'Cancel is the focused choice');
+    await workbench.screenshot('deregister-no-context-confirm');
+    await pick(page, /Deregister onprem from AWS only/);
+    // The AWS side goes; the message names the command and what is left in the cluster.
+    const message = await workbench.waitForNotification(/onprem was deregistered from EKS, but some things remain/, 120_000);
+    assert.match(message, /Deregister from EKS: onprem was deregistered/);
+    assert.match(message, new RegExp(`ClusterRoleBinding ${IMPERSONATION_ROLE_NAME}`));
   });
 
   it('after register, grant, revoke, repair and deregister, the activation code is in no log, setting, state or workspace file', async () => {
