@@ -120,15 +120,15 @@ export function isActivationUrgent(summary: Pick<ClusterSummary, 'status' | 'kin
 }
 
 /**
- * The tree item's description, most urgent first so that a narrow side bar still shows it: the status when it
- * is not ACTIVE, the activation clock, then the kind ("EKS 1.31", "connected · RANCHER") and version.
+ * The tree item's description, most urgent first so that the default side-bar width (about 18 characters after
+ * a cluster name) still shows it: the status when it is not ACTIVE, the activation clock ("2 d 4 h left"), then
+ * the kind ("EKS 1.31", "connected · RANCHER") and version. The tooltip carries the dates.
  */
 export function clusterDescription(summary: ClusterSummary, now: Date): string {
   const parts: string[] = [];
   if (summary.status !== 'ACTIVE') parts.push(String(summary.status).toLowerCase());
   if (isActivationExpired(summary, now)) parts.push('activation expired');
-  // Short in the description ("expires in 2 d 4 h"); the tooltip carries the date.
-  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(activationCountdown(summary.activationExpiry, now).replace(/^activation /, ''));
+  else if (isAwaitingActivation(summary) && summary.activationExpiry) parts.push(`${shortDuration(summary.activationExpiry.getTime() - now.getTime())} left`);
   if (summary.kind === 'eks') {
     parts.push(summary.version ? `EKS ${summary.version}` : 'EKS');
   } else {
