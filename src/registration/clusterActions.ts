@@ -164,7 +164,7 @@ export class ClusterActions {
     const kube = await this.withProgressOn(node, 'Finding the kube context', (signal) => this.requireContext(node, signal));
     const scope = await this.pickConsoleScope(kube, principal.value, `Console access to ${node.name}`);
     if (!scope) return;
-    await this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope }], signal), kube);
+    await this.withTakeOver(node, (force) => this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope }], signal, { forceConflicts: force }), kube));
     const where = scope.kind === 'full' ? '' : ` in ${scope.namespaces.join(', ')}`;
     void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}${where}.`);
   }
@@ -194,8 +194,31 @@ export class ClusterActions {
 
   async repair(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Repair Connector');
-    const report = await this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal, readConnectorSettings()));
+    const report = await this.withTakeOver(node, (force) => this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal, readConnectorSettings(), { forceConflicts: force })));
     void vscode.window.showInformationMessage(repairSummary(node.name, report.done));
+  }
+
+  /**
+   * Runs `run`; when it stops at fields another field manager owns, shows which fields of which object would change
+   * hands and from whom, and runs it again with force only if the user takes them over.
+   */
+  private async withTakeOver<T>(node: ClusterNode, run: (force: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await run(false);
+    } catch (error) {
+      const conflict = (error as { conflict?: { object: string; fields: ReadonlyArray<{ manager: string; field: string }> } }).conflict;
+      if (!conflict) throw error;
+      const answer = await vscode.window.showWarningMessage(`Take over ${conflict.fields.length === 1 ? 'a field' : `${conflict.fields.length} fields`} of ${conflict.object} on ${node.name}?`, {
+        modal: true,
+        detail: [
+          `Another tool manages ${conflict.fields.length === 1 ? 'this field' : 'these fields'}; nothing was changed there. Taking over moves them to eks-connector-vscode:`,
+          ...conflict.fields.map((f) => `• ${f.field}: from "${f.manager}" to eks-connector-vscode`),
+          `The other way out: change them where ${[...new Set(conflict.fields.map((f) => `"${f.manager}"`))].join(', ')} sets them (its configuration or the source it syncs from). A tool that keeps syncing may set them back.`,
+        ].join('\n'),
+      }, 'Take Over Fields');
+      if (answer !== 'Take Over Fields') throw error;
+      return run(true);
+    }
   }
 
   private async withCluster<T>(node: ClusterNode, title: string, run: (service: ConnectorService, signal: AbortSignal) => Promise<T>, known?: KubeCluster): Promise<T> {

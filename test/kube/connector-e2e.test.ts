@@ -217,6 +217,31 @@ describe('connector end to end (core service, real API server, emulator, simulat
     }
   });
 
+  it('a grant that meets fields another manager owns names the object, the fields and the ways out; taking them over moves them', async () => {
+    const target = { region: 'us-west-2', name: 'conflict-cluster' };
+    await service().connect(plan({ name: target.name }), { wait: false });
+    try {
+      // Argo CD (say) force-applies the impersonation rule with its own list of users.
+      const objects = k8s.KubernetesObjectApi.makeApiClient(admin);
+      await objects.patch({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'eks-connector-service' }, rules: [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: [CALLER, 'arn:aws:iam::123456789012:user/argo'] }] },
+        undefined, undefined, 'argocd-controller', true, k8s.PatchStrategy.ServerSideApply);
+
+      const refused = await service().grant(target, [{ principalArn: ALICE, scope: { kind: 'full' } }]).then(() => undefined, (e: unknown) => e);
+      assert.ok(refused instanceof ConnectorError, String(refused));
+      assert.deepEqual(refused.conflict, { object: 'ClusterRole eks-connector-service', fields: [{ manager: 'argocd-controller', field: '.rules' }] });
+      assert.match(refused.message, /ClusterRole eks-connector-service.*owned by "argocd-controller": \.rules/);
+      assert.match(refused.fix ?? '', /change them where "argocd-controller" sets them.*or take them over/);
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'default'), 'not impersonable', 'nothing was granted');
+
+      const forced = await service().grant(target, [{ principalArn: ALICE, scope: { kind: 'full' } }], undefined, { forceConflicts: true });
+      assert.ok(forced.done.some((d) => /ClusterRole eks-connector-service \(took over \.rules from "argocd-controller"\)/.test(d)), forced.done.join('; '));
+      assert.equal(await consoleMay(ALICE, 'list', 'pods', 'default'), 'allowed');
+    } finally {
+      assert.deepEqual((await service().deregister(target)).remaining, []);
+      await connectorNamespaceGone(admin);
+    }
+  });
+
   it('refuses a viewer-only context at pre-flight, before anything is created', async () => {
     const error = await service(kube.kubeConfig('sandbox-viewer')).connect(plan({ name: 'viewer-try' })).then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof ConnectorError, String(error));

@@ -15,7 +15,7 @@ import { podProblem, logsCommand, type PodProblem } from './podProblems';
 import { ConnectorError, awsStep, kubeStep } from './connectorError';
 import type { ClusterTarget, ConnectorContext, OperationReport } from './connectorContext';
 import { FIELD_MANAGER, MANAGED_KINDS, PLACEHOLDER_ACTIVATION_CODE, STATEFUL_SET_REF, belongsTo, listManaged, manifestObjects, toRef } from './connectorObjects';
-import type { ConsoleGrants } from './consoleGrants';
+import { appliedLine, type ApplyChoice, type ConsoleGrants } from './consoleGrants';
 
 export interface ConnectorStatus {
   readonly cluster?: Cluster;
@@ -70,7 +70,7 @@ export class ConnectorLifecycle {
    * Re-applies the non-secret objects of a connected cluster, keeping its Secret and its current grants. The
    * connector keeps the images and node placement it runs with; `whenMissing` applies only when its StatefulSet is gone.
    */
-  async repair(target: ClusterTarget, signal?: AbortSignal, whenMissing: { nodeSelector?: boolean; images?: ImageOverrides } = {}): Promise<OperationReport> {
+  async repair(target: ClusterTarget, signal?: AbortSignal, whenMissing: { nodeSelector?: boolean; images?: ImageOverrides } = {}, options: ApplyChoice = {}): Promise<OperationReport> {
     const cluster = await awsStep(() => this.ctx.aws.describe(target.region, target.name, signal), `Looking up ${target.name}`, 'eks:DescribeCluster');
     if (!cluster?.connectorConfig) throw new ConnectorError(`${target.name} is not a connected cluster in ${target.region}.`, 'input');
     const current = await this.grants.current(signal);
@@ -78,12 +78,12 @@ export class ConnectorLifecycle {
     const stateful = await this.ctx.kube.read<V1StatefulSet>(STATEFUL_SET_REF, signal);
     const installed = stateful && installedConnector(stateful.spec?.template.spec);
     const keep = installed ? { nodeSelector: installed.linuxAmd64NodeSelector, images: installed.images } : { nodeSelector: whenMissing.nodeSelector ?? true, images: whenMissing.images };
-    const { done } = await this.repairWith(target, cluster, current, keep, signal);
+    const { done } = await this.repairWith(target, cluster, current, keep, signal, options);
     return { done, remaining: [] };
   }
 
   /** Re-applies the non-secret objects of `cluster`'s connector with these grants and placement; returns them as YAML too. */
-  async repairWith(target: ClusterTarget, cluster: Cluster, grants: readonly ConsoleAccessGrant[], plan: { nodeSelector: boolean; images?: ImageOverrides }, signal?: AbortSignal): Promise<{ done: string[]; yaml: string }> {
+  async repairWith(target: ClusterTarget, cluster: Cluster, grants: readonly ConsoleAccessGrant[], plan: { nodeSelector: boolean; images?: ImageOverrides }, signal?: AbortSignal, options: ApplyChoice = {}): Promise<{ done: string[]; yaml: string }> {
     const kube = this.ctx.kube;
     const manifest = renderConnectorManifest({
       clusterName: target.name, region: target.region, activationId: cluster.connectorConfig!.activationId!, activationCode: PLACEHOLDER_ACTIVATION_CODE,
@@ -91,7 +91,7 @@ export class ConnectorLifecycle {
     });
     const objects = nonSecretObjects(manifest);
     const done: string[] = [];
-    await kubeStep(() => kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Re-applying the connector', kube.contextName);
+    await kubeStep(() => kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, forceConflicts: options.forceConflicts, onApplied: (a) => done.push(appliedLine(a)) }), 'Re-applying the connector', kube.contextName);
     return { done, yaml: manifestToYaml(objects) };
   }
 

@@ -8,7 +8,7 @@ import type { ConsoleAccessGrant } from './consoleAccess';
 import type { ImageOverrides } from './images';
 import { ConnectorContext, type ClusterTarget, type ConnectorServiceDeps, type OperationReport } from './connectorContext';
 import { ConnectorChecks, type CheckReport, type ConnectPlan } from './connectorChecks';
-import { ConsoleGrants } from './consoleGrants';
+import { ConsoleGrants, type ApplyChoice } from './consoleGrants';
 import { ConnectorLifecycle, type ConnectorStatus, type DeregisterOptions } from './connectorLifecycle';
 import { ConnectWithRollback, type ConnectOptions, type ConnectResult } from './connectWithRollback';
 import { registerForHandoff, type Handoff } from './handoff';
@@ -69,13 +69,13 @@ export class ConnectorService {
   }
 
   /** Re-applies the connector of a connected cluster, keeping its Secret, grants, images and placement. */
-  repair(target: ClusterTarget, signal?: AbortSignal, whenMissing: { nodeSelector?: boolean; images?: ImageOverrides } = {}): Promise<OperationReport> {
-    return this.lifecycle.repair(target, signal, whenMissing);
+  repair(target: ClusterTarget, signal?: AbortSignal, whenMissing: { nodeSelector?: boolean; images?: ImageOverrides } = {}, options: ApplyChoice = {}): Promise<OperationReport> {
+    return this.lifecycle.repair(target, signal, whenMissing, options);
   }
 
   /** Adds (or re-scopes) principals: updates the impersonation rule and their access bindings. */
-  grant(target: ClusterTarget, grants: readonly ConsoleAccessGrant[], signal?: AbortSignal): Promise<OperationReport> {
-    return this.grants.grant(target, grants, signal);
+  grant(target: ClusterTarget, grants: readonly ConsoleAccessGrant[], signal?: AbortSignal, options: ApplyChoice = {}): Promise<OperationReport> {
+    return this.grants.grant(target, grants, signal, options);
   }
 
   /** Removes principals; the last one cannot be removed (the impersonation rule must never be empty). */

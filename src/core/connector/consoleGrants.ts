@@ -2,23 +2,34 @@
 // adds or re-scopes principals, revoke removes them (never the last), both by re-applying the access objects and
 // deleting the bindings that no longer belong.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { describeRef } from '../kube/kubeCluster';
+import { describeRef, type AppliedObject } from '../kube/kubeCluster';
 import { canonicalPrincipalArn } from './arn';
 import { consoleAccessObjects, grantsFromObjects, renderConsoleAccess, IMPERSONATION_ROLE_NAME, type ConsoleAccessGrant } from './consoleAccess';
 import { ConnectorError, kubeStep } from './connectorError';
 import type { ClusterTarget, ConnectorContext, OperationReport } from './connectorContext';
 import { FIELD_MANAGER, RBAC_KINDS, listManaged, manifestObjects, toRef } from './connectorObjects';
 
+/** `forceConflicts`: take over fields another field manager owns (after the user confirmed which). */
+export interface ApplyChoice {
+  readonly forceConflicts?: boolean;
+}
+
+/** "updated ClusterRole x", and which fields were taken over from whom. */
+export function appliedLine(a: AppliedObject): string {
+  const taken = a.takenOver?.length ? ` (took over ${a.takenOver.map((t) => `${t.field} from "${t.manager}"`).join(', ')})` : '';
+  return `${a.action} ${describeRef(a.ref)}${taken}`;
+}
+
 export class ConsoleGrants {
   constructor(private readonly ctx: ConnectorContext) {}
 
   /** Adds (or re-scopes) principals: updates the impersonation rule and their access bindings. */
-  async grant(target: ClusterTarget, grants: readonly ConsoleAccessGrant[], signal?: AbortSignal): Promise<OperationReport> {
+  async grant(target: ClusterTarget, grants: readonly ConsoleAccessGrant[], signal?: AbortSignal, options: ApplyChoice = {}): Promise<OperationReport> {
     const canonical = grants.map((g) => ({ ...g, principalArn: canonicalPrincipalArn(g.principalArn) }));
     const before = await this.managedRbac(signal);
     const current = grantsFromObjects(before).grants;
     const next = [...current.filter((g) => !canonical.some((n) => n.principalArn === g.principalArn)), ...canonical];
-    return this.applyGrants(target, before, next, signal);
+    return this.applyGrants(target, before, next, signal, options);
   }
 
   /** Removes principals; the last one cannot be removed (the impersonation rule must never be empty). */
@@ -47,12 +58,12 @@ export class ConsoleGrants {
     return objects;
   }
 
-  private async applyGrants(target: ClusterTarget, before: KubernetesObject[], grants: ConsoleAccessGrant[], signal?: AbortSignal): Promise<OperationReport> {
+  private async applyGrants(target: ClusterTarget, before: KubernetesObject[], grants: ConsoleAccessGrant[], signal?: AbortSignal, options: ApplyChoice = {}): Promise<OperationReport> {
     const kube = this.ctx.kube;
     const access = renderConsoleAccess(grants, { clusterName: target.name, region: target.region });
     const objects = [access.impersonationRole, access.impersonationBinding, ...consoleAccessObjects(access)];
     const done: string[] = [];
-    await kubeStep(() => kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, onApplied: (a) => done.push(`${a.action} ${describeRef(a.ref)}`) }), 'Updating console access', kube.contextName);
+    await kubeStep(() => kube.apply(manifestObjects(objects), { fieldManager: FIELD_MANAGER, signal, forceConflicts: options.forceConflicts, onApplied: (a) => done.push(appliedLine(a)) }), 'Updating console access', kube.contextName);
     const keep = new Set(objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`));
     const stale = before.filter((o) => ['ClusterRoleBinding', 'RoleBinding', 'Role', 'ClusterRole'].includes(o.kind ?? '') && !keep.has(`${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`)
       && /console-dashboard/.test(o.metadata?.name ?? ''));

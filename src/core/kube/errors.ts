@@ -295,7 +295,7 @@ function describeStatus(error: unknown, status: number, summary: string, context
         return {
           ...base, kind: 'conflict',
           reason: `Fields of this object are owned by ${owners.map((o) => `"${o}"`).join(', ')}: ${conflicts.map((c) => `${c.field} (${c.manager})`).join(', ')}.`,
-          fix: 'Another tool manages these fields. Remove that tool\'s installation first, or apply again and choose to take the fields over.',
+          fix: `Another tool manages these fields: change them where ${owners.map((o) => `"${o}"`).join(', ')} sets them (its own configuration or the source it syncs from), or take them over (apply again with force, after confirming which fields change hands), knowing that ${owners.length === 1 ? 'it' : 'they'} may set them back.`,
           retryable: false,
         };
       }
