@@ -274,7 +274,7 @@ export class RegisterWizard {
     const show = 'Show Missing Permissions';
     const handoff = 'Register and Hand Off to an Administrator';
     for (;;) {
-      const choice = await vscode.window.showWarningMessage(`${kube.contextName} may not install the EKS Connector`, { modal: true, detail: `${check.reason ?? 'Permissions are missing.'}\n\n${check.fix ?? ''}\n\nYou can register the cluster in AWS and give an administrator the manifests to apply.`.trim() }, show, handoff);
+      const choice = await vscode.window.showWarningMessage(`${kube.contextName} may not install the EKS Connector`, { modal: true, detail: `${firstSentence(check.reason ?? 'Permissions are missing.')} Show Missing Permissions lists them in a document you can copy. Or register the cluster in AWS and give an administrator the manifests to apply.` }, show, handoff);
       if (choice === show) {
         const lines = [`# Permissions missing in ${kube.contextName}`, '', `To install the EKS Connector, the user of kube context \`${kube.contextName}\` lacks:`, '', ...(check.details ?? []).map((d) => `- ${d}`), '', check.reason ?? '', '', check.fix ? `**What to do:** ${check.fix}` : ''];
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: `${lines.join('\n').trim()}\n` }), { preview: false });
@@ -308,6 +308,13 @@ export class RegisterWizard {
     );
     await vscode.window.showTextDocument(vscode.Uri.file(manifestFile), { preview: false });
   }
+}
+
+/** The first sentence of a long reason (a dialog must stay short enough to show its buttons). */
+function firstSentence(text: string): string {
+  const end = text.search(/[.:](\s|$)/);
+  const sentence = end >= 0 ? text.slice(0, end + 1) : text;
+  return sentence.length > 240 ? `${sentence.slice(0, 239)}…` : sentence;
 }
 
 function isInside(file: string, folder: string): boolean {
