@@ -42,12 +42,12 @@ describe('emulator: fault injection', function () {
   it('adds latency only to matching requests and counts them', async () => {
     const client = eks();
     await client.send(new ListClustersCommand({}));
-    const baseline = Math.min(await timed(() => client.send(new ListClustersCommand({}))), await timed(() => client.send(new ListClustersCommand({}))));
     await control.setFaults({ latency: [{ service: 'eks', operation: 'ListClusters', ms: 200 }] });
+    // The delay is a floor: no answer can come sooner, however loaded the machine (an upper bound would be a
+    // timing test). Which requests were held is read from the emulator's counters.
     const delayed = await timed(() => client.send(new ListClustersCommand({})));
-    assert.ok(delayed - baseline >= 190, `baseline ${baseline.toFixed(1)} ms, delayed ${delayed.toFixed(1)} ms`);
-    const other = await timed(() => client.send(new DescribeClusterCommand({ name: 'prod' })));
-    assert.ok(other < 150, `DescribeCluster took ${other.toFixed(1)} ms`);
+    assert.ok(delayed >= 195, `delayed ListClusters answered after ${delayed.toFixed(1)} ms`);
+    await client.send(new DescribeClusterCommand({ name: 'prod' }));
     const { counters } = await control.getFaults();
     assert.equal(counters.delayed['eks:ListClusters'], 1);
     assert.equal(counters.delayed['eks:DescribeCluster'], undefined);
