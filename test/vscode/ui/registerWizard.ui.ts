@@ -56,7 +56,14 @@ describe('Register wizard (UI)', function () {
 
   afterEach(async function () {
     await control?.resetFaults();
-    if (this.currentTest?.state === 'failed' && session) await session.workbench.screenshot(`failed-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && session) {
+      await session.workbench.screenshot(`failed-${this.currentTest.title}`).catch(() => undefined);
+      // The extension's own log says what the command did, which the page may no longer show.
+      const entries = await fs.readdir(session.server.userDataDir, { withFileTypes: true, recursive: true }).catch(() => []);
+      for (const e of entries.filter((f) => f.isFile() && /EKS Connector\.log$/.test(f.name))) {
+        console.log((await fs.readFile(path.join(e.parentPath, e.name), 'utf8')).split('\n').slice(-15).join('\n'));
+      }
+    }
     await session?.workbench.page.keyboard.press('Escape').catch(() => undefined);
   });
 
@@ -161,12 +168,12 @@ describe('Register wizard (UI)', function () {
     const pathBox = page.locator(`${QUICK_INPUT} .quick-input-box input`);
     await pathBox.waitFor({ timeout: 30_000 });
     await pathBox.fill(`${manifests}/`);
-    await page.keyboard.press('Enter');
+    await page.locator(`${QUICK_INPUT} .monaco-button`, { hasText: 'Write Manifests Here' }).click();
     await page.waitForFunction((sel) => /activation-secret/.test((document.querySelector(sel) as HTMLInputElement | null)?.value ?? ''), `${QUICK_INPUT} .quick-input-box input`, { timeout: 30_000 });
     assert.ok(!(await pathBox.inputValue()).startsWith(server.workspaceFolder), 'the Secret\'s file defaults outside the workspace');
     const secretFile = path.join(outside, 'handed-off-secret.yaml');
     await pathBox.fill(secretFile);
-    await page.keyboard.press('Enter');
+    await page.locator(`${QUICK_INPUT} .monaco-button`, { hasText: /^(Write Secret Here|OK)$/ }).first().click();
     const done = await workbench.waitForNotification(/handed-off is registered in us-west-2 \(PENDING\)/, 60_000);
     assert.match(done, /activation expires/);
     const manifestText = await fs.readFile(path.join(manifests, 'handed-off-eks-connector.yaml'), 'utf8');
