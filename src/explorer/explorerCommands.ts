@@ -108,7 +108,7 @@ export async function copyArn(node: ExplorerNode | undefined): Promise<void> {
 
 export async function openClusterDescription(node: ExplorerNode | undefined): Promise<void> {
   if (!(node instanceof ClusterNode)) throw new UserFacingError('Open Cluster Description needs a cluster: run it from a cluster in the Clusters view.');
-  const document = await vscode.workspace.openTextDocument(descriptionUri(node.region, node.name));
+  const document = await vscode.workspace.openTextDocument(descriptionUri(node.account, node.region, node.name));
   await vscode.languages.setTextDocumentLanguage(document, 'json');
   await vscode.window.showTextDocument(document, { preview: true });
 }

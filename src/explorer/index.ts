@@ -65,7 +65,7 @@ export function registerExplorer(context: vscode.ExtensionContext, logger: Logge
       if (e.affectsConfiguration('eksConnector.regions')) tree.refreshAll();
       if (e.affectsConfiguration('eksConnector.refreshIntervalSeconds')) schedule();
     }),
-    vscode.workspace.registerTextDocumentContentProvider(DESCRIPTION_SCHEME, new ClusterDescriptionProvider(tree)),
+    ...((provider) => [provider, vscode.workspace.registerTextDocumentContentProvider(DESCRIPTION_SCHEME, provider)])(new ClusterDescriptionProvider(tree)),
     { dispose: () => timers.forEach(clearInterval) },
   );
   schedule();

@@ -1,7 +1,7 @@
 // Loads cluster names and details per region. Names come from ListClusters (include=all, pages of 100); each
 // cluster is then classified with DescribeCluster, with bounded concurrency per region so that one large region
 // cannot starve the others and a throttled region drains at the rate the service allows.
-import { DescribeClusterCommand, ListClustersCommand, type Cluster } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand, ListNodegroupsCommand, type Cluster, type Nodegroup } from '@aws-sdk/client-eks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { AwsSession } from '../aws/session';
 import { callWithRetry } from '../aws/retry';
@@ -97,6 +97,23 @@ export class ClusterLoader {
     } catch (error) {
       return { name, ok: false, error };
     }
+  }
+
+  /** The node groups of an EKS cluster (ListNodegroups, then DescribeNodegroup for each); a connected cluster has none. */
+  async nodegroups(region: string, name: string, signal?: AbortSignal): Promise<Nodegroup[]> {
+    const eks = await this.session.eks(region);
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callWithRetry(() => eks.send(new ListNodegroupsCommand({ clusterName: name, nextToken }), { abortSignal: signal }), { signal });
+      names.push(...(page.nodegroups ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const limit = this.limiterFor(region);
+    return Promise.all(names.map((nodegroupName) => limit(async () => {
+      const out = await callWithRetry(() => eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName }), { abortSignal: signal }), { signal });
+      return out.nodegroup ?? { nodegroupName };
+    })));
   }
 
   /** Describes names with the region's shared concurrency limit; results arrive through `onResult` as they land. */

@@ -3,3 +3,4 @@
 import './activation.test';
 import './explorer.test';
 import './secretSettings.test';
+import './clusterDescription.test';
