@@ -111,7 +111,16 @@ export class ClusterActions {
     this.log.info(`Deregistered ${node.name}: ${report.done.join('; ')}${report.remaining.length ? `; left: ${report.remaining.join('; ')}` : ''}`);
     const still = status === 'gone' ? '' : ` EKS is still deleting the registration (${status}); the Clusters view updates when it is gone.`;
     if (report.remaining.length) throw new UserFacingError(`${node.name} was deregistered from EKS, but some things remain: ${report.remaining.join('; ')}.${still}`);
-    void vscode.window.showInformationMessage(status === 'gone' ? `${node.name} is deregistered.` : `${node.name} is deregistered.${still}`);
+    const text = status === 'gone' ? `${node.name} is deregistered.` : `${node.name} is deregistered.${still}`;
+    const saved = await savedManifests(node.name);
+    if (saved.length === 0) {
+      void vscode.window.showInformationMessage(text);
+      return;
+    }
+    // The saved manifests describe a connector that no longer exists: offered for removal, never removed unasked.
+    const remove = 'Delete Saved Manifests';
+    const choice = await vscode.window.showInformationMessage(`${text} Its saved manifests are still in the workspace: ${saved.map((u) => vscode.workspace.asRelativePath(u)).join(', ')}.`, remove);
+    if (choice === remove) await Promise.all(saved.map((u) => vscode.workspace.fs.delete(u)));
   }
 
   /** Waits (up to two minutes) for EKS to drop the registration: 'gone', or the status it still has. */
@@ -166,7 +175,7 @@ export class ClusterActions {
     if (!scope) return;
     await this.withTakeOver(node, (force) => this.withCluster(node, 'Granting console access', (service, signal) => service.grant({ region: node.region, name: node.name }, [{ principalArn: principal.value, scope }], signal, { forceConflicts: force }), kube));
     const where = scope.kind === 'full' ? '' : ` in ${scope.namespaces.join(', ')}`;
-    void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}${where}.`);
+    void vscode.window.showInformationMessage(`${principal.value} can now use the EKS console on ${node.name}${where}.${await outOfDate(node.name)}`);
   }
 
   async revoke(input: ExplorerNode | undefined): Promise<void> {
@@ -189,13 +198,13 @@ export class ClusterActions {
       if (answer !== 'Revoke My Access') return;
     }
     await this.withCluster(node, 'Revoking console access', (service, signal) => service.revoke({ region: node.region, name: node.name }, [pick.grant.principalArn], signal), kube);
-    void vscode.window.showInformationMessage(`${pick.grant.principalArn} no longer has console access to ${node.name}.`);
+    void vscode.window.showInformationMessage(`${pick.grant.principalArn} no longer has console access to ${node.name}.${await outOfDate(node.name)}`);
   }
 
   async repair(input: ExplorerNode | undefined): Promise<void> {
     const node = this.connected(input, 'Repair Connector');
     const report = await this.withTakeOver(node, (force) => this.withCluster(node, 'Repairing the connector', (service, signal) => service.repair({ region: node.region, name: node.name }, signal, readConnectorSettings(), { forceConflicts: force })));
-    void vscode.window.showInformationMessage(repairSummary(node.name, report.done));
+    void vscode.window.showInformationMessage(`${repairSummary(node.name, report.done)}${await outOfDate(node.name)}`);
   }
 
   /**
@@ -283,4 +292,18 @@ function repairSummary(name: string, done: readonly string[]): string {
     ...updated.map((o) => `${o} differed and was restored`),
   ];
   return `Repaired the connector of ${name}: ${fixed.join('; ')}. ${fine} other objects were as expected; its activation Secret was kept.`;
+}
+
+/** The manifests Register saved for this cluster (eks-connector/<name>.yaml in a workspace folder), if any. */
+async function savedManifests(name: string): Promise<vscode.Uri[]> {
+  const candidates = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, 'eks-connector', `${name}.yaml`));
+  const found = await Promise.all(candidates.map((u) => vscode.workspace.fs.stat(u).then(() => u, () => undefined)));
+  return found.filter((u): u is vscode.Uri => u !== undefined);
+}
+
+/** " The saved manifests … no longer match …" when the workspace holds some for this cluster, else "". */
+async function outOfDate(name: string): Promise<string> {
+  const saved = await savedManifests(name);
+  if (saved.length === 0) return '';
+  return ` The saved manifests ${saved.map((u) => vscode.workspace.asRelativePath(u)).join(', ')} no longer match the cluster (they show the access and objects from when they were saved): save them again or update them in your repository.`;
 }

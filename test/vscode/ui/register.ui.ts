@@ -112,6 +112,10 @@ describe('Register with EKS (UI)', function () {
     const page = workbench.page;
     await workbench.showViewContainer('EKS Connector', 30_000);
     const viewer = `arn:aws:iam::${TEST_ACCOUNT}:role/ui-viewer`;
+    // Manifests saved to the workspace at registration (as "Save Manifests to Workspace" writes them).
+    const savedFile = path.join(session!.server.workspaceFolder, 'eks-connector', 'ui-registered.yaml');
+    await fs.mkdir(path.dirname(savedFile), { recursive: true });
+    await fs.writeFile(savedFile, '# EKS Connector for ui-registered\n');
 
     // Grant: an assumed-role session ARN is mapped to its role; full read access.
     await contextMenu(page, 'ui-registered', 'Grant Console Access…');
@@ -127,7 +131,8 @@ describe('Register with EKS (UI)', function () {
     await input.fill(`arn:aws:sts::${TEST_ACCOUNT}:assumed-role/ui-viewer/session-1`);
     await page.keyboard.press('Enter');
     await pick(page, /Full read access/);
-    await workbench.waitForNotification(`${viewer} can now use the EKS console on ui-registered`, 60_000);
+    const granted = await workbench.waitForNotification(`${viewer} can now use the EKS console on ui-registered`, 60_000);
+    assert.match(granted, /saved manifests eks-connector\/ui-registered\.yaml no longer match the cluster/, 'Grant says the saved manifests are out of date');
     assert.deepEqual((await impersonated()).sort(), [`arn:aws:iam::${TEST_ACCOUNT}:user/ci-admin`, viewer].sort(), 'the impersonation rule lists the new role');
     assert.ok((await fullAccessSubjects()).includes(viewer), 'the role is bound to cluster-wide read access');
 
@@ -182,7 +187,12 @@ describe('Register with EKS (UI)', function () {
     assert.equal((await core.readNamespace({ name: CONNECTOR_NAMESPACE })).status?.phase, 'Active', 'Enter on the confirmation changed nothing');
     await contextMenu(page, 'ui-registered', 'Deregister from EKS…');
     await pick(page, /Deregister ui-registered/);
-    await workbench.waitForNotification('ui-registered is deregistered.', 120_000);
+    // Deregister offers to remove the saved manifests, and removes them when asked.
+    const deregistered = page.locator('.notifications-toasts .notification-toast', { hasText: 'ui-registered is deregistered.' }).first();
+    await deregistered.waitFor({ timeout: 120_000 });
+    assert.match(await deregistered.innerText(), /saved manifests are still in the workspace: eks-connector\/ui-registered\.yaml/);
+    await deregistered.getByRole('button', { name: 'Delete Saved Manifests' }).click();
+    await waitUntil('the saved manifests are deleted', async () => !(await fs.stat(savedFile).then(() => true, () => false)));
     assert.equal(await core.readNamespace({ name: CONNECTOR_NAMESPACE }).then((ns) => ns.status?.phase ?? 'present', () => 'gone') === 'Active', false, 'the connector namespace is gone or terminating');
     assert.deepEqual(await impersonated().catch(() => []), [], 'the impersonation rule is gone');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'ui-registered' }).first().waitFor({ state: 'detached', timeout: 30_000 });
@@ -289,4 +299,12 @@ async function bindingNamespacesOf(user: string): Promise<string[]> {
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
