@@ -101,7 +101,9 @@ export class ClusterActions {
     const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deregistering ${node.name}`, cancellable: true }, async (progress, token) => {
       const signal = abortOn(token);
       const done = await this.service(kube).deregister({ region: node.region, name: node.name }, { signal, onProgress: (m) => progress.report({ message: m }), kube: kube !== undefined });
-      const report = left.length ? { ...done, remaining: [...done.remaining, ...left.map((l) => `${l} (no kube context reached the cluster${unresolved ? `: ${unresolved.replace(/\.$/, '')}` : ''})`)] } : done;
+      // Said once: why nothing in the cluster was removed, then each thing left there.
+      const why = `in its cluster, since no kube context reached it${unresolved ? ` (${unresolved.replace(/\.$/, '')})` : ''}`;
+      const report = left.length ? { ...done, remaining: [...done.remaining, `${why}: ${left.join('; ')}`] } : done;
       progress.report({ message: 'waiting for EKS to finish deleting the registration' });
       return { report, status: await this.waitUntilGone(node, signal) };
     });
