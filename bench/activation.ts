@@ -1,43 +1,83 @@
-// Activation-time benchmark: our extension against a hello-world baseline, activated in the same run of real VS
-// Code (code-server 4.100.3 = VS Code 1.100.3, Node extension host).
+// Activation-time benchmark: our extension against the hello-tree fixture (hello-world plus one tree view, the floor
+// every extension with a view pays) and, for reference, plain hello-world, all activated in the same run of real
+// VS Code (code-server 4.100.3 = VS Code 1.100.3, Node extension host).
 //
 // What is measured: by default the production build, staged the way the .vsix lays it out (--ours <folder>
-// measures another folder). Both extensions are installed (symlinked into the extensions folder) and activated by
-// an in-host probe (test/vscode/harness/activationProbe.ts, run as extensionTestsPath) one after the other, order
-// alternating. The times are VS Code's own: Load Code + Call Activate + Finish Activate from the "Startup
-// Performance" document (the data behind Developer: Show Running Extensions), with sub-millisecond resolution
-// because the probe lends VS Code's timer a finer clock while the two activate. Each page load starts a fresh
-// extension host; pairs of runs alternate a cold host (the measured extensions are the first to create a tree
-// view and register a command) and a warm one (the probe did both first, as another extension with a view would
-// have). Medians per host kind are reported.
+// measures another folder). The three extensions are installed (symlinked into the extensions folder) and
+// activated by an in-host probe (test/vscode/harness/activationProbe.ts, run as extensionTestsPath) one after the
+// other. The times are VS Code's own: Load Code + Call Activate + Finish Activate from the "Startup Performance"
+// document (the data behind Developer: Show Running Extensions), with sub-millisecond resolution because the
+// probe lends VS Code's timer a finer clock while they activate. Each page load starts a fresh extension host;
+// runs alternate a cold host (the first extension activated is the first to create a tree view and register a
+// command) and a warm one (the probe did both first, as another extension with a view would have).
 //
-// Usage: npx tsx bench/activation.ts [--runs 12] [--ours <extension folder>] [--json <file>]
+// Fairness: every extension gets the same number of samples under the same conditions. The activation order
+// cycles through all six permutations for each host kind, so each extension is activated first, second and third
+// equally often. In a cold host only the first extension activated is cold, so each cold host gives one sample
+// (its first extension's); a warm host gives one per extension. Ratios are of medians; the spread printed with
+// them is the interquartile range and a bootstrap interval of the ratio.
+//
+// Noise: a millisecond of activation becomes tens when another process takes the CPU mid-activation, which on a
+// busy machine happens to a good share of the samples. By default the code-server processes, and so every
+// extension host they start, are scheduled first-in-first-out at the lowest real-time priority (`chrt -f 1`, which
+// needs root or CAP_SYS_NICE; the kernel still leaves other processes 5% of each second), falling back to nice -10:
+// other processes then rarely interrupt an activation, and the three extensions are treated alike. The probe
+// reads how long the extension host waited for a CPU during each activation; the summary counts the samples that
+// waited at all.
+//
+// Usage: npx tsx bench/activation.ts [--runs 48] [--ours <extension folder>] [--json <file>]
+//                                    [--priority realtime|nice|normal]
+//   --runs is rounded up to a multiple of 12 (six orders × two host kinds); 48 gives 8 cold and 24 warm
+//   samples per extension.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { launchBrowser, openWorkbench, type BrowserSession, type Workbench } from '../test/vscode/harness/browser';
-import { BenchError, REPO_ROOT, startCodeServer, type CodeServer } from '../test/vscode/harness/codeServer';
-import type { HostMode, PerfActivation, ProbeRecord } from '../test/vscode/harness/activationProbe';
+import { BenchError, REPO_ROOT, readProc, startCodeServer, type CodeServer } from '../test/vscode/harness/codeServer';
+import type { PerfActivation, ProbeRecord } from '../test/vscode/harness/activationProbe';
+import { planFile, type HostMode, type RunPlan } from '../test/vscode/harness/activationPlan';
 import { extensionHostExits } from '../test/vscode/harness/runExtensionTests';
 
 const HELLO = path.join(REPO_ROOT, 'test', 'fixtures', 'hello-extension');
+const HELLO_TREE = path.join(REPO_ROOT, 'test', 'fixtures', 'hello-tree-extension');
+/** What the issue asks of ours against hello-tree, in both host kinds. */
+const TARGET_RATIO = 1.1;
 const PROBE_WARMUP_VIEW = 'eksBenchProbe.warmup';
 const PROBE_SOURCE = path.join(REPO_ROOT, 'test', 'vscode', 'harness', 'activationProbe.ts');
+
+/** Activation orders of three extensions (indexes): each is first, second and third twice. */
+const ORDERS = [[0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 2, 1], [2, 1, 0], [1, 0, 2]];
+/** Runs in one full cycle: every order in a cold and in a warm host. */
+const CYCLE = ORDERS.length * 2;
+
+/** Run i: cold and warm alternate; each pair of runs uses the next order. */
+function planOf(run: number, ids: readonly string[]): RunPlan {
+  return { host: run % 2 === 0 ? 'cold' : 'warm', order: ORDERS[Math.floor(run / 2) % ORDERS.length].map((k) => ids[k]) };
+}
 
 interface Args {
   runs: number;
   ours: string;
   json?: string;
+  priority: Priority;
 }
 
+/** How the code-server processes (and so the extension hosts they start) are scheduled; see the header. */
+type Priority = 'realtime' | 'nice' | 'normal';
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 12, ours: REPO_ROOT };
+  const args: Args = { runs: 48, ours: REPO_ROOT, priority: 'realtime' };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--runs') args.runs = Math.max(1, Number(argv[++i]));
+    if (argv[i] === '--runs') args.runs = Math.max(CYCLE, Math.ceil(Number(argv[++i]) / CYCLE) * CYCLE);
     else if (argv[i] === '--ours') args.ours = path.resolve(argv[++i]);
     else if (argv[i] === '--json') args.json = path.resolve(argv[++i]);
+    else if (argv[i] === '--priority') {
+      const value = argv[++i];
+      if (value !== 'realtime' && value !== 'nice' && value !== 'normal') throw new Error(`--priority takes realtime, nice or normal, not ${value}`);
+      args.priority = value;
+    }
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -57,16 +97,42 @@ function extensionInfo(folder: string): ExtensionInfo {
   return { id, displayName: typeof displayName === 'string' ? displayName : id, version: typeof version === 'string' ? version : '0.0.0' };
 }
 
-const median = (xs: number[]) => {
+/** The q-quantile (0..1) by linear interpolation; q = 0.5 is the median. */
+const quantile = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (at - lo) : s[lo];
 };
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+
+/**
+ * 90% interval of median(a) / median(b) from 2000 bootstrap resamples (fixed seed, so a rerun on the same
+ * numbers prints the same interval): how far the printed ratio could move with other samples of the same noise.
+ */
+function ratioInterval(a: readonly number[], b: readonly number[]): [number, number] {
+  let seed = 0x2545f491;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const resample = (xs: readonly number[]) => xs.map(() => xs[Math.floor(random() * xs.length)]);
+  const ratios = Array.from({ length: 2000 }, () => median(resample(a)) / median(resample(b)));
+  return [quantile(ratios, 0.05), quantile(ratios, 0.95)];
+}
 const ms = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 const total = (p: PerfActivation) => p.loadCodeMs + p.callActivateMs + p.finishActivateMs;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const hostModeOf = (run: number): HostMode => (Math.floor(run / 2) % 2 === 0 ? 'cold' : 'warm');
+/** The samples of one extension in one host kind: in a cold host only the first extension activated is cold. */
+function samplesOf(records: readonly ProbeRecord[], host: HostMode, id: string): Array<PerfActivation & { cpuWaitMs?: number }> {
+  return records.filter((r) => r.host === host && (host === 'warm' || r.order[0] === id)).map((r) => ({ ...r.perf[id], cpuWaitMs: r.cpuWaitMs?.[id] }));
+}
+
+/** A sample whose extension host waited longer than this for a CPU while activating counts as interrupted. */
+const INTERRUPTED_MS = 0.05;
 
 function readRecords(file: string): ProbeRecord[] {
   if (!fs.existsSync(file)) return [];
@@ -106,6 +172,31 @@ async function runningExtensionsLabels(wb: Workbench, exts: ExtensionInfo[]): Pr
   return out;
 }
 
+/** The processes of a process group, from /proc. */
+function processGroup(pgid: number): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => readProc(pid)?.pgid === pgid);
+}
+
+/**
+ * Raises the scheduling priority of the code-server process group (the server is started detached, so its pid
+ * is the group id). Processes it forks later, the extension hosts among them, inherit it. Says what it did.
+ */
+function raisePriority(pgid: number, priority: Priority): string {
+  if (priority === 'normal') return 'code-server runs at normal priority (--priority normal): expect noise from other processes';
+  const failures: string[] = [];
+  if (priority === 'realtime') {
+    for (const pid of processGroup(pgid)) {
+      const chrt = spawnSync('chrt', ['--all-tasks', '--fifo', '--pid', '1', String(pid)], { encoding: 'utf8' });
+      if (chrt.status !== 0) failures.push(`chrt on ${pid}: ${(chrt.stderr || chrt.error?.message || '').trim()}`);
+    }
+    if (failures.length === 0) return 'code-server and its extension hosts run first-in-first-out at real-time priority 1';
+  }
+  const renice = spawnSync('renice', ['-n', '-10', '-g', String(pgid)], { encoding: 'utf8' });
+  if (renice.status === 0) return `code-server and its extension hosts run at nice -10${failures.length ? ` (real-time refused: ${failures[0]})` : ''}`;
+  failures.push(`renice: ${(renice.stderr || renice.error?.message || '').trim()}`);
+  return `could not raise code-server's priority (${failures.join('; ')}); measuring at normal priority, expect noise from other processes`;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'vscode', 'install-code-server.sh')], { stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0) {
@@ -122,10 +213,14 @@ async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--production', '--quiet', '--outdir', path.join(args.ours, 'dist')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     if (build.status !== 0) throw new BenchError('build', 'scripts/build.mjs --production failed');
   }
-  const oursInfo = extensionInfo(args.ours);
-  const helloInfo = extensionInfo(HELLO);
-  const ours = oursInfo.id;
-  const hello = helloInfo.id;
+  const subjects = [
+    { name: 'ours', folder: args.ours, info: extensionInfo(args.ours) },
+    { name: 'hello-tree', folder: HELLO_TREE, info: extensionInfo(HELLO_TREE) },
+    { name: 'hello-world', folder: HELLO, info: extensionInfo(HELLO) },
+  ];
+  const ids = subjects.map((s) => s.info.id);
+  const nameOf = (id: string) => subjects.find((s) => s.info.id === id)?.name ?? id;
+  const [ours, helloTree, hello] = ids;
 
   const probe = path.join(tmp, 'probe.js');
   await esbuild.build({ entryPoints: [PROBE_SOURCE], bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], outfile: probe, logLevel: 'warning' });
@@ -138,22 +233,19 @@ async function main(): Promise<void> {
   let server: CodeServer | undefined;
   let browser: BrowserSession | undefined;
   let labels: Record<string, string> = {};
+  const started = Date.now();
   try {
     const extensionsDir = path.join(tmp, 'extensions');
     fs.mkdirSync(extensionsDir);
-    // Both extensions are *installed* (symlinked into the extensions folder, scanned at server start), so they
+    // The extensions are *installed* (symlinked into the extensions folder, scanned at server start), so they
     // are loaded the same way. The web workbench keeps only one extensionDevelopmentPath (its payload becomes a
     // Map), so that slot goes to an empty probe extension, which extensionTestsPath needs to run at all.
-    for (const ext of [oursInfo, helloInfo]) {
-      const folder = ext === oursInfo ? args.ours : HELLO;
-      fs.symlinkSync(folder, path.join(extensionsDir, `${ext.id}-${ext.version}`));
-    }
+    for (const s of subjects) fs.symlinkSync(s.folder, path.join(extensionsDir, `${s.info.id}-${s.info.version}`));
     server = await startCodeServer({
       workspaceFolder: workspace,
       extensionsDir,
       env: {
         EKS_BENCH_RESULTS: resultsFile,
-        EKS_BENCH_EXTENSIONS: `${ours},${hello}`,
         EKS_BENCH_WARMUP_VIEW: PROBE_WARMUP_VIEW,
         // Hermetic and loopback-only, as in the test runner: activation must not wait on real AWS or kube.
         AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE ?? empty,
@@ -163,6 +255,7 @@ async function main(): Promise<void> {
         KUBECONFIG: process.env.KUBECONFIG ?? empty,
       },
     });
+    console.log(`bench: ${raisePriority(server.pid, args.priority)}`);
     browser = await launchBrowser();
     const probeExt = path.join(tmp, 'probe-extension');
     fs.mkdirSync(probeExt);
@@ -172,12 +265,14 @@ async function main(): Promise<void> {
       contributes: { views: { explorer: [{ id: PROBE_WARMUP_VIEW, name: 'Bench warm-up' }] } },
     }));
     const devPaths = [probeExt];
+    fs.writeFileSync(planFile(resultsFile, 0), JSON.stringify(planOf(0, ids)));
     let wb = await openWorkbench(browser, server, { extensionDevelopmentPath: devPaths, extensionTestsPath: probe });
-    console.log(`bench: ${args.runs} extension-host start(s), ours=${ours}, baseline=${hello}`);
+    console.log(`bench: ${args.runs} extension-host starts; ours=${ours}, hello-tree=${helloTree}, hello-world=${hello}`);
     for (let i = 0; i < args.runs; i++) {
-      // Pairs of runs alternate cold and warm hosts; within a pair the activation order alternates.
-      fs.writeFileSync(`${resultsFile}.mode-${i}`, hostModeOf(i));
-      if (i > 0) wb = await openWorkbench(browser, server, { extensionDevelopmentPath: devPaths, extensionTestsPath: probe, page: wb.page });
+      if (i > 0) {
+        fs.writeFileSync(planFile(resultsFile, i), JSON.stringify(planOf(i, ids)));
+        wb = await openWorkbench(browser, server, { extensionDevelopmentPath: devPaths, extensionTestsPath: probe, page: wb.page });
+      }
       const deadline = Date.now() + 120_000;
       while (readRecords(resultsFile).length <= i) {
         const exits = extensionHostExits(server.readLog());
@@ -189,10 +284,10 @@ async function main(): Promise<void> {
       if (rec.error) throw new BenchError('results', `probe failed in run ${i + 1}: ${rec.error}`, server.logFile);
       const fmt = (id: string) => {
         const p = rec.perf[id];
-        return `${ms(total(p))} ms (load ${ms(p.loadCodeMs)} + call ${ms(p.callActivateMs)} + finish ${ms(p.finishActivateMs)}, ${p.event}${p.eager ? ', eager' : ''})`;
+        return `${nameOf(id)} ${ms(total(p))} (${ms(p.loadCodeMs)}+${ms(p.callActivateMs)}+${ms(p.finishActivateMs)})`;
       };
-      console.log(`  run ${i + 1} (${rec.host}): ours ${fmt(ours)}; hello ${fmt(hello)}; first: ${rec.order[0] === ours ? 'ours' : 'hello'}`);
-      if (i === args.runs - 1) labels = await runningExtensionsLabels(wb, [oursInfo, helloInfo]);
+      console.log(`  run ${i + 1} (${rec.host}, ms as load+call+finish, in activation order): ${rec.order.map(fmt).join(', ')}`);
+      if (i === args.runs - 1) labels = await runningExtensionsLabels(wb, subjects.map((s) => s.info));
       // Release the probe and wait for that extension host to exit before the next page load starts another.
       fs.writeFileSync(`${resultsFile}.release-${i}`, '');
       const exitDeadline = Date.now() + 30_000;
@@ -204,29 +299,50 @@ async function main(): Promise<void> {
   }
 
   const records = readRecords(resultsFile);
+  console.log(`${records.length} runs in ${Math.round((Date.now() - started) / 1000)} s`);
   if (Object.keys(labels).length > 0) {
-    console.log(`Show Running Extensions (last run, load+call): ours "${labels[ours] ?? 'n/a'}", hello "${labels[hello] ?? 'n/a'}"`);
+    console.log(`Show Running Extensions (last run, load+call): ${subjects.map((s) => `${s.name} "${labels[s.info.id] ?? 'n/a'}"`).join(', ')}`);
   }
   // The probe gives VS Code's timers sub-millisecond resolution (EKS_BENCH_FINE_CLOCK=0 turns that off); with
-  // whole milliseconds a 0 ms baseline makes the ratio meaningless, so say so.
-  const summary: Record<string, { oursMs: number; helloMs: number; ratio: number | null; runs: number }> = {};
+  // whole milliseconds a 0 ms baseline makes a ratio meaningless, so say so.
+  type Stats = { medianMs: number; p25Ms: number; p75Ms: number; loadCodeMs: number; callActivateMs: number; samples: number; interrupted?: number };
+  type Ratio = { ratio: number; interval: [number, number] } | null;
+  const summary: Partial<Record<HostMode, { stats: Record<string, Stats>; helloTree: Ratio; helloWorld: Ratio }>> = {};
+  const ratioLine = (label: string, r: Ratio) => `${label}: ${r === null ? 'n/a (baseline under the clock resolution)' : `${r.ratio.toFixed(2)}×`}`;
   for (const host of ['cold', 'warm'] as const) {
-    const of = records.filter((r) => r.host === host);
-    if (of.length === 0) continue;
-    const part = (id: string, k: 'loadCodeMs' | 'callActivateMs') => ms(median(of.map((r) => r.perf[id][k])));
-    const oursMs = median(of.map((r) => total(r.perf[ours])));
-    const helloMs = median(of.map((r) => total(r.perf[hello])));
-    const ratio = helloMs > 0 ? oursMs / helloMs : null;
-    summary[host] = { oursMs, helloMs, ratio, runs: of.length };
-    console.log(`${host} host (${of.length} runs, medians): ours ${ms(oursMs)} ms (load ${part(ours, 'loadCodeMs')} + call ${part(ours, 'callActivateMs')}),` +
-      ` hello-world ${ms(helloMs)} ms (load ${part(hello, 'loadCodeMs')} + call ${part(hello, 'callActivateMs')}),` +
-      ` ratio ${ratio === null ? 'n/a (baseline under the clock resolution)' : `${ratio.toFixed(2)}×`} (target ≤ 1.5×)`);
+    const totals = Object.fromEntries(ids.map((id) => [id, samplesOf(records, host, id).map(total)]));
+    if (totals[ours].length === 0) continue;
+    const stats: Record<string, Stats> = {};
+    for (const id of ids) {
+      const of = samplesOf(records, host, id);
+      stats[id] = {
+        medianMs: median(totals[id]), p25Ms: quantile(totals[id], 0.25), p75Ms: quantile(totals[id], 0.75),
+        loadCodeMs: median(of.map((p) => p.loadCodeMs)), callActivateMs: median(of.map((p) => p.callActivateMs)), samples: of.length,
+        interrupted: of.some((p) => p.cpuWaitMs !== undefined) ? of.filter((p) => (p.cpuWaitMs ?? 0) > INTERRUPTED_MS).length : undefined,
+      };
+    }
+    const ratio = (baseline: string): Ratio =>
+      stats[baseline].medianMs > 0 ? { ratio: stats[ours].medianMs / stats[baseline].medianMs, interval: ratioInterval(totals[ours], totals[baseline]) } : null;
+    summary[host] = { stats, helloTree: ratio(helloTree), helloWorld: ratio(hello) };
+    const { helloTree: vsTree, helloWorld: vsHello } = summary[host];
+    console.log(`${host} host: ${stats[ours].samples} samples per extension${host === 'cold' ? ' (the first extension of each cold host)' : ''}; medians [p25–p75]:`);
+    for (const id of ids) {
+      const s = stats[id];
+      const interrupted = s.interrupted === undefined ? '' : `; ${s.interrupted} of ${s.samples} interrupted by other processes`;
+      console.log(`  ${nameOf(id).padEnd(11)} ${ms(s.medianMs)} ms [${ms(s.p25Ms)}–${ms(s.p75Ms)}] (load ${ms(s.loadCodeMs)} + call ${ms(s.callActivateMs)}${interrupted})`);
+    }
+    console.log(ratioLine(`${host} / hello-tree`, vsTree));
+    if (vsTree) {
+      const met = vsTree.ratio <= TARGET_RATIO ? 'met' : 'MISSED';
+      console.log(`  target ≤ ${TARGET_RATIO}× ${met}; 90% bootstrap interval ${vsTree.interval[0].toFixed(2)}–${vsTree.interval[1].toFixed(2)}×`);
+    }
+    console.log(`${ratioLine(`${host} / hello-world`, vsHello)} (reference)`);
   }
   const wall = (id: string) => median(records.map((r) => r.wallMs[id])).toFixed(1);
-  console.log(`median wall time of extension.activate() seen from another extension (includes the IPC): ours ${wall(ours)} ms, hello ${wall(hello)} ms`);
+  console.log(`median wall time of extension.activate() seen from another extension (includes the IPC): ${ids.map((id) => `${nameOf(id)} ${wall(id)} ms`).join(', ')}`);
   const jsonFile = args.json ?? path.join(REPO_ROOT, 'bench', 'results', `activation-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
-  fs.writeFileSync(jsonFile, JSON.stringify({ vscode: '1.100.3 (code-server 4.100.3)', ours, hello, summary, records, runningExtensions: labels }, null, 2));
+  fs.writeFileSync(jsonFile, JSON.stringify({ vscode: '1.100.3 (code-server 4.100.3)', ours, helloTree, hello, summary, records, runningExtensions: labels }, null, 2));
   console.log(`details: ${path.relative(REPO_ROOT, jsonFile)}`);
 }
 

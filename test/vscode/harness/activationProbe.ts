@@ -1,7 +1,7 @@
 // Runs inside the extension host as `extensionTestsPath` for bench/activation.ts (bundled on the fly with
-// esbuild, `vscode` external). One run per extension-host start: it activates the extensions named in
-// EKS_BENCH_EXTENSIONS one after the other, then reads VS Code's own activation times and appends one JSON line
-// to EKS_BENCH_RESULTS.
+// esbuild, `vscode` external). One run per extension-host start: the bench writes the run's plan (host kind and
+// activation order) beside EKS_BENCH_RESULTS; the probe activates the extensions one after the other in that
+// order, then reads VS Code's own activation times and appends one JSON line to EKS_BENCH_RESULTS.
 //
 // Source of the times: the workbench's "Startup Performance" document (command `perfview.show`, VS Code 1.100),
 // table "Extension Activation Stats". It is rendered from IExtensionService.getExtensionsStatus(), the same
@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { planFile, type HostMode, type RunPlan } from './activationPlan';
 
 export interface PerfActivation {
   eager: boolean;
@@ -21,21 +22,30 @@ export interface PerfActivation {
   event: string;
 }
 
-export type HostMode = 'cold' | 'warm';
-
 export interface ProbeRecord {
   iteration: number;
   order: string[];
   /** Wall time of `await extension.activate()` measured here (includes the IPC to the workbench). */
   wallMs: Record<string, number>;
   /**
-   * cold: the measured extensions are the first in this extension host to create a tree view and register a
-   * command, so they also pay for VS Code compiling those code paths. warm: the probe did both first, as any other
-   * extension with a view would have in a user's window, so what is left is each extension's own cost.
+   * How long the extension host's thread waited for a CPU (runnable but not running) while each extension
+   * activated, from /proc/thread-self/schedstat; absent where the kernel does not report it. Above zero means
+   * another process took the CPU mid-activation and VS Code's times for that extension include the wait.
    */
+  cpuWaitMs: Record<string, number>;
   host: HostMode;
   perf: Record<string, PerfActivation>;
   error?: string;
+}
+
+/** Nanoseconds this thread has spent runnable but waiting for a CPU (second field of schedstat). */
+function runQueueWaitNs(): number | undefined {
+  try {
+    const waited = Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+    return Number.isFinite(waited) ? waited : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,18 +74,17 @@ export function parseActivationStats(text: string): Record<string, PerfActivatio
 
 export async function run(): Promise<void> {
   const resultsFile = process.env.EKS_BENCH_RESULTS;
-  const ids = (process.env.EKS_BENCH_EXTENSIONS ?? '').split(',').filter(Boolean);
-  if (!resultsFile || ids.length === 0) throw new Error('EKS_BENCH_RESULTS and EKS_BENCH_EXTENSIONS must be set');
+  if (!resultsFile) throw new Error('EKS_BENCH_RESULTS must be set');
   const iteration = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).length : 0;
-  // Alternate the order so neither extension always pays for warming up shared modules.
-  const order = iteration % 2 === 0 ? ids : [...ids].reverse();
-  const modeFile = `${resultsFile}.mode-${iteration}`;
-  const host: HostMode = fs.existsSync(modeFile) && fs.readFileSync(modeFile, 'utf8').trim() === 'warm' ? 'warm' : 'cold';
-  const record: ProbeRecord = { iteration, order, wallMs: {}, perf: {}, host };
+  const record: ProbeRecord = { iteration, order: [], wallMs: {}, cpuWaitMs: {}, perf: {}, host: 'cold' };
   try {
+    const plan = JSON.parse(fs.readFileSync(planFile(resultsFile, iteration), 'utf8')) as RunPlan;
+    const { order } = plan;
+    record.order = order;
+    record.host = plan.host;
     // Let the start-up work of the workbench and built-in extensions settle before measuring.
     await sleep(Number(process.env.EKS_BENCH_SETTLE_MS ?? 2000));
-    if (host === 'warm') {
+    if (plan.host === 'warm') {
       // The probe extension contributes this view (bench/activation.ts writes its package.json).
       const viewId = process.env.EKS_BENCH_WARMUP_VIEW ?? 'eksBenchProbe.warmup';
       const warmup = vscode.window.createTreeView(viewId, { treeDataProvider: { getChildren: () => [], getTreeItem: (e: vscode.TreeItem) => e } });
@@ -85,7 +94,7 @@ export async function run(): Promise<void> {
       command.dispose();
     }
     // VS Code times the activation parts with Date.now(), in whole milliseconds, which is coarser than the
-    // differences we compare. While the two extensions activate, Date.now reads the same clock with sub-millisecond
+    // differences we compare. While the extensions activate, Date.now reads the same clock with sub-millisecond
     // resolution, so the table below carries fractional times measured by VS Code's own code at the same points.
     const wholeMsNow = Date.now;
     if (process.env.EKS_BENCH_FINE_CLOCK !== '0') Date.now = () => performance.timeOrigin + performance.now();
@@ -93,9 +102,12 @@ export async function run(): Promise<void> {
       for (const id of order) {
         const ext = vscode.extensions.getExtension(id);
         if (!ext) throw new Error(`extension ${id} is not loaded`);
+        const wait0 = runQueueWaitNs();
         const t0 = performance.now();
         await ext.activate();
         record.wallMs[id] = Math.round((performance.now() - t0) * 10) / 10;
+        const wait1 = runQueueWaitNs();
+        if (wait0 !== undefined && wait1 !== undefined) record.cpuWaitMs[id] = (wait1 - wait0) / 1e6;
       }
     } finally {
       Date.now = wholeMsNow;
@@ -106,8 +118,8 @@ export async function run(): Promise<void> {
     while (Date.now() < deadline) {
       const doc = await vscode.workspace.openTextDocument(uri);
       const stats = parseActivationStats(doc.getText());
-      if (ids.every((id) => stats[id.toLowerCase()])) {
-        for (const id of ids) record.perf[id] = stats[id.toLowerCase()];
+      if (order.every((id) => stats[id.toLowerCase()])) {
+        for (const id of order) record.perf[id] = stats[id.toLowerCase()];
         break;
       }
       await sleep(250);
