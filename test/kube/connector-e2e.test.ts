@@ -261,6 +261,13 @@ describe('connector end to end (core service, real API server, emulator, simulat
     assert.deepEqual(await connectorObjects(), []);
   });
 
+  it('accepts a well-formed region this release does not list, with a warning row in the checklist', async () => {
+    const report = await service().check(plan({ name: 'future-region', region: 'eu-future-9' }));
+    const row = report.checks.find((c) => c.id === 'region');
+    assert.equal(row?.status, 'warn', JSON.stringify(row));
+    assert.match(row?.reason ?? '', /eu-future-9 is not in this version's list of AWS regions/);
+  });
+
   for (const [key, action, role] of [
     ['AKIAE2ENOREGISTER001', 'eks:RegisterCluster', undefined],
     ['AKIAE2ENOACTIVATION1', 'ssm:CreateActivation', undefined],

@@ -3,7 +3,7 @@
 // cluster's own pre-flight — run side by side where they are independent.
 import type { Cluster } from '@aws-sdk/client-eks';
 import { describeAwsError } from '../aws/errors';
-import { findRegion } from '../aws/regions';
+import { resolveRegion } from '../aws/regions';
 import { isCancellation } from '../util/abort';
 import { applyOrder, renderConnectorManifest, type ConnectorManifest } from './manifest';
 import { clusterPreflight, installRightsCheck } from './preflight';
@@ -93,9 +93,11 @@ export class ConnectorChecks {
     const provider = validateProvider(plan.provider);
     if (provider.ok) pass('provider', 'Provider is known', provider.value);
     else fail('provider', 'Provider is known', provider.message, provider.hint ?? 'Use EKS_ANYWHERE, ANTHOS, GKE, AKS, OPENSHIFT, TANZU, RANCHER, EC2 or OTHER.');
-    const region = findRegion(plan.region);
+    // A well-formed region this release does not list (launched later) is accepted with a warning.
+    const region = resolveRegion(plan.region);
     if (!region) fail('region', 'Region offers the EKS Connector', `"${plan.region}" is not an AWS region where EKS is offered.`, 'Choose a region such as us-west-2.');
     else if (!region.connectorSupported) fail('region', 'Region offers the EKS Connector', `The EKS Connector is not available in ${plan.region} (${region.name}): China and GovCloud regions cannot register clusters.`, 'Choose a commercial AWS region.');
+    else if (region.unlisted) checks.push({ id: 'region', title: 'Region offers the EKS Connector', status: 'warn', reason: `${plan.region} is not in this version's list of AWS regions; it is used as given.`, fix: 'Check the region name; if AWS answers that the endpoint cannot be reached, choose a listed region.' });
     else pass('region', 'Region offers the EKS Connector', `${plan.region} (${region.name})`);
     if (plan.role.kind === 'existing') {
       const role = validateRoleArn(plan.role.arn);
