@@ -24,6 +24,17 @@ async function pick(page: Page, label: RegExp, timeout = 60_000): Promise<void> 
   await row.click();
 }
 
+/**
+ * Waits until the wizard shows step `n` with its value in place: the previous step's rows or an input the wizard
+ * has not yet filled with its suggestion must not be mistaken for this step.
+ */
+async function atStep(page: Page, n: number, nameSuggested = false): Promise<void> {
+  await page.locator(`${QUICK_INPUT} .quick-input-titlebar`, { hasText: new RegExp(`\\(${n}/\\d+\\)`) }).waitFor({ timeout: 60_000 });
+  if (nameSuggested) {
+    await page.waitForFunction((sel) => ((document.querySelector(sel) as HTMLInputElement | null)?.value ?? '') !== '', `${QUICK_INPUT} .quick-input-box input`, { timeout: 30_000 });
+  }
+}
+
 /** The quick input's Back button (left of its title). */
 async function back(page: Page): Promise<void> {
   await page.locator(`${QUICK_INPUT} .quick-input-left-action-bar .action-label`).first().click();
@@ -77,11 +88,13 @@ describe('Register wizard (UI)', function () {
     await startRegister(session!);
     await pick(page, /^sandbox-admin$/);
     // The regions shown in the Clusters view come first, in the view's order.
-    await page.locator(`${QUICK_INPUT} .monaco-list-row`).first().waitFor({ timeout: 60_000 });
+    await atStep(page, 2);
+    await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'us-west-2' }).first().waitFor({ timeout: 60_000 });
     const firstRows = await page.locator(`${QUICK_INPUT} .monaco-list-row .label-name`).allInnerTexts();
     assert.deepEqual(firstRows.slice(0, 2), ['eu-west-1', 'us-west-2']);
     await pick(page, /^us-west-2$/);
     const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    await atStep(page, 3, true);
     await input.fill('kept-name');
     await page.keyboard.press('Enter');
     await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'OTHER' }).first().waitFor({ timeout: 60_000 });
@@ -99,7 +112,7 @@ describe('Register wizard (UI)', function () {
     await pick(page, /^sandbox-admin$/);
     await pick(page, /^us-west-2$/);
     const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-    await input.waitFor();
+    await atStep(page, 3, true);
     await control.resetFaults();
     await input.fill('');
     await page.keyboard.type('typed-slowly-name', { delay: 40 });
@@ -117,6 +130,7 @@ describe('Register wizard (UI)', function () {
     await startRegister(session!);
     await pick(page, /^sandbox-admin$/);
     await pick(page, /^us-west-2$/);
+    await atStep(page, 3, true);
     await page.locator(`${QUICK_INPUT} .quick-input-box input`).fill('cancel-me');
     await page.keyboard.press('Enter');
     await pick(page, /^OTHER$/);
@@ -157,6 +171,7 @@ describe('Register wizard (UI)', function () {
     await dialog.waitFor({ timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Register and Hand Off to an Administrator' }).click();
     await pick(page, /^us-west-2$/);
+    await atStep(page, 3, true);
     await page.locator(`${QUICK_INPUT} .quick-input-box input`).fill('handed-off');
     await page.keyboard.press('Enter');
     await pick(page, /^OTHER$/);

@@ -99,7 +99,7 @@ describe('Get Started walkthrough (UI)', function () {
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 
     await clickStepButton(page, STEPS[2], 'Register Kube Context');
-    assert.match(await quickInputTitle(page), /kube context/i);
+    assert.match(await quickInputTitle(page), /^Register with EKS \(1\/\d+\)/);
     await waitTicked(page, STEPS[2]);
   });
 });
