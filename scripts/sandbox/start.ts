@@ -82,6 +82,8 @@ function writeWorkspace(kube: RunningKubeCluster | undefined): string {
     kube ? '  This cluster is not connected yet: register it with EKS from the EKS Connector view. A simulated connector agent' : '',
     kube ? '  plays the part of the real one, so the registration becomes ACTIVE.' : '',
     '',
+    'New to the extension? **Get Started with EKS Connector** in the Clusters view\'s `…` menu walks through it.',
+    '',
     'Stop the sandbox with Ctrl-C in the terminal that ran `npm start`.',
     '',
   ].join('\n'));
@@ -168,6 +170,8 @@ async function main(): Promise<void> {
         'eksConnector.profile': 'sandbox',
         'eksConnector.regions': SANDBOX_REGIONS,
         'workbench.colorTheme': 'Default Dark Modern',
+        // The workspace README says what the sandbox holds: VS Code opens it when no editor is restored (first start).
+        'workbench.startupEditor': 'readme',
       },
     });
     const url = `${server.url}/?folder=${encodeURIComponent(server.workspaceFolder)}`;

@@ -1,6 +1,6 @@
-// `npm start` (the sandbox, here without Kubernetes), used as a user would: open its URL in the browser, then
-// Ctrl-C. That stops everything it started and leaves nothing in the temp folder (not the emulator's seed with
-// the sandbox keys, nor VS Code's IPC sockets) and nothing in HOME.
+// `npm start` (the sandbox, here without Kubernetes), used as a user would: open its URL in the browser (its
+// README opens), then Ctrl-C. That stops everything it started and leaves nothing in the temp folder (not the
+// emulator's seed with the sandbox keys, nor VS Code's IPC sockets) and nothing in HOME.
 // Run: npx tsx scripts/vscode/run-vscode-tests.ts --ui-only --grep sandbox
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,11 +27,25 @@ describe('sandbox (npm start)', function () {
 
   after(async () => {
     await browser?.close();
-    if (sandbox?.pid && sandbox.exitCode === null && sandbox.signalCode === null) process.kill(-sandbox.pid, 'SIGKILL');
+    const child = sandbox;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      // A failed test leaves it running: stop it as Ctrl-C does, since code-server runs in a process group of its
+      // own and outlives a killed sandbox; whatever still runs from its folders after that is killed.
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      process.kill(-child.pid, 'SIGINT');
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 20_000).unref())]);
+      for (const p of allProcs().filter((q) => q.cmd.includes(base))) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
     fs.rmSync(base, { recursive: true, force: true });
   });
 
-  it('Ctrl-C stops the emulator and VS Code and removes every temporary folder', async () => {
+  it('opens its workspace README on first start; Ctrl-C stops the emulator and VS Code and removes every temporary folder', async () => {
     // Its own temp folder and HOME, so only what the sandbox leaves is seen; its own state folder, so a
     // sandbox the user runs is not touched. Detached: a process group, as a terminal's Ctrl-C signals one.
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox/start.ts', '--no-kube', '--port', '0', '--dir', path.join(base, 'state')], {
@@ -64,6 +78,8 @@ describe('sandbox (npm start)', function () {
     const page = await browser.newPage();
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.part.activitybar .action-item [aria-label^="EKS Connector"]').first().waitFor({ state: 'visible', timeout: 60_000 });
+    // First start: the workspace README, which says what the sandbox holds, is open (as a preview).
+    await page.locator('.part.editor .tab', { hasText: 'README.md' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     // A terminal too: its shell integration and the git extension's askpass open sockets of their own.
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget .quick-input-box input').fill('>Terminal: Create New Terminal');
