@@ -64,7 +64,9 @@ describe('Register with EKS (UI)', function () {
     await pick(page, /^sandbox-admin$/);
     await pick(page, /^us-west-2$/);
     const name = page.locator('.quick-input-widget .quick-input-box input');
-    await name.waitFor();
+    // The name step shows first and fills in its suggestion a moment later: wait for the step, then for a value.
+    await page.locator('.quick-input-widget .quick-input-titlebar', { hasText: /\(3\/\d+\)/ }).waitFor({ timeout: 60_000 });
+    await page.waitForFunction((sel) => ((document.querySelector(sel) as HTMLInputElement | null)?.value ?? '') !== '', '.quick-input-widget .quick-input-box input', { timeout: 30_000 }).catch(() => undefined);
     assert.equal(await name.inputValue(), 'sandbox-admin', 'the name defaults from the context');
     await name.fill('ui-registered');
     // The name is checked against EKS as it is typed; Enter waits for that check before it accepts.
