@@ -81,6 +81,9 @@ describe('sandbox (npm start)', function () {
     // First start: the workspace README, which says what the sandbox holds, is open (as a preview).
     await page.locator('.part.editor .tab', { hasText: 'README.md' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     // A terminal too: its shell integration and the git extension's askpass open sockets of their own.
+    // The README preview is a webview: keys pressed while it has focus never reach the workbench, so focus the
+    // workbench (the Clusters view's icon) before opening the command palette.
+    await page.locator('.part.activitybar .action-item [aria-label^="EKS Connector"]').first().click();
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget .quick-input-box input').fill('>Terminal: Create New Terminal');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Terminal: Create New Terminal/ }).first().click();
