@@ -11,8 +11,8 @@ import type { ExtensionApi } from './extensionApi';
 import type { ExplorerNode } from './explorer/nodes';
 import { activationCommands, WALKTHROUGH_ID } from './contributedCommands';
 
-// Parenthesised so that V8 compiles activate() with the module instead of on its first call, which would parse
-// its source a second time (esbuild keeps the parentheses); that second parse was a tenth of what activating cost.
+// Parenthesised so that V8 compiles activate() with the module instead of on its first call, which would parse its
+// source a second time (esbuild keeps the parentheses): about 45 µs less of the time VS Code measures.
 const activate = (function (context: vscode.ExtensionContext): ExtensionApi {
   let features: Features | undefined;
   const load = (): Features => {
